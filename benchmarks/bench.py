@@ -1,0 +1,296 @@
+"""Speed and memory of scalargrad against micrograd 0.1.0, measured in one run.
+
+    pip install -e ".[bench]"       # installs micrograd==0.1.0, the reference
+    python benchmarks/bench.py      # about two minutes on two cores
+
+Each workload is written once, in terms of the engine's ``Value`` class, and
+run for each engine in turn (alternating, round after round) in this one
+process with Python's default garbage-collector settings. The table gives the
+median time of each and the ratio micrograd / scalargrad (higher is better).
+
+Runs are timed in a steady state, as in a training loop: each round starts
+with ``gc.collect()`` (so neither engine pays for the other's garbage) and an
+untimed warm-up run, then times runs back to back. Each timed run therefore
+pays for collecting the garbage of the run before it, as every training step
+does. For micrograd that garbage is a graph full of reference cycles, freed
+only by the cyclic collector; scalargrad's graphs are freed by reference
+counting the moment they are dropped.
+
+  W1   micrograd's moons demo: an MLP(2, [16, 16, 1]) of Values, 100 two-moons
+       points, SVM max-margin loss + 1e-4 L2, one full-batch SGD step
+       (forward + backward + update). "W1 dot" builds each neuron's weighted
+       sum as one ``scalargrad.dot`` node instead of a chain of binary ops.
+  W2   a chain of 100,000 steps ``x = x*1.0001 + 0.0001``, built and
+       backpropagated (micrograd needs a raised recursion limit and a large
+       thread stack for it).
+  W3   the sum of 100,000 products, built with Python's ``sum()`` (so again a
+       chain 100,000 deep), and backward.
+  W4   a 2-4-1 sigmoid net learning XOR with MSE for 1000 epochs (micrograd
+       gets a sigmoid written in its own closure style).
+
+Memory is what ``tracemalloc`` sees allocated while a graph is built, divided
+by the number of nodes in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import random
+import statistics
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import scalargrad
+from micrograd import engine as micrograd_engine
+
+
+def _micrograd_sigmoid(self: Any) -> Any:
+    # The same shape as micrograd's own tanh/relu: a closure per node.
+    out = micrograd_engine.Value(1.0 / (1.0 + math.exp(-self.data)), (self,), "sigmoid")
+
+    def _backward() -> None:
+        self.grad += out.data * (1.0 - out.data) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+micrograd_engine.Value.sigmoid = _micrograd_sigmoid  # type: ignore[attr-defined]
+
+ENGINES = {"micrograd": micrograd_engine.Value, "scalargrad": scalargrad.Value}
+
+
+def two_moons(n: int, noise: float, seed: int = 1) -> tuple[list[tuple[float, float]], list[float]]:
+    """``n`` points on two interleaved half circles, labelled -1 and +1 (sklearn's make_moons)."""
+    rng = random.Random(seed)
+    outer, inner = n // 2, n - n // 2
+    points, labels = [], []
+    for i in range(outer):
+        t = math.pi * i / (outer - 1)
+        points.append((math.cos(t), math.sin(t)))
+        labels.append(-1.0)
+    for i in range(inner):
+        t = math.pi * i / (inner - 1)
+        points.append((1.0 - math.cos(t), 0.5 - math.sin(t)))
+        labels.append(1.0)
+    points = [(x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)) for x, y in points]
+    return points, labels
+
+
+# ---------------------------------------------------------------- workloads
+
+
+def make_mlp(V: type, sizes: list[int], seed: int = 1337) -> list[list[tuple[list[Any], Any]]]:
+    """Layers of neurons, each neuron a (weights, bias) pair, initialised as micrograd does."""
+    rng = random.Random(seed)
+    layers = []
+    for nin, nout in zip(sizes, sizes[1:]):
+        layers.append(
+            [([V(rng.uniform(-1, 1)) for _ in range(nin)], V(0.0)) for _ in range(nout)]
+        )
+    return layers
+
+
+def mlp_forward(layers: list, x: list, weighted_sum: Callable[[list, list, Any], Any]) -> Any:
+    for i, layer in enumerate(layers):
+        last = i == len(layers) - 1
+        x = [weighted_sum(w, x, b) for w, b in layer]
+        if not last:
+            x = [v.relu() for v in x]
+    return x[0]
+
+
+def chained_sum(w: list, x: list, b: Any) -> Any:
+    return sum((wi * xi for wi, xi in zip(w, x)), b)
+
+
+def dot_sum(w: list, x: list, b: Any) -> Any:
+    return scalargrad.dot(w, x) + b
+
+
+def w1_setup(V: type, weighted_sum: Callable = chained_sum) -> Callable[[], float]:
+    points, labels = two_moons(100, 0.1)
+    layers = make_mlp(V, [2, 16, 16, 1])
+    params = [p for layer in layers for w, b in layer for p in (*w, b)]
+    step = [0]
+
+    def one_step() -> float:
+        scores = [mlp_forward(layers, [V(x) for x in point], weighted_sum) for point in points]
+        losses = [(1 + -y * s).relu() for y, s in zip(labels, scores)]
+        loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        lr = 1.0 - 0.9 * step[0] / 100
+        for p in params:
+            p.data -= lr * p.grad
+        step[0] += 1
+        return loss.data
+
+    return one_step
+
+
+def w2_chain(V: type, n: int = 100_000) -> float:
+    x0 = V(1.0)
+    x = x0
+    for _ in range(n):
+        x = x * 1.0001 + 0.0001
+    x.backward()
+    return x0.grad
+
+
+def w3_sum_of_products(V: type, n: int = 100_000) -> float:
+    rng = random.Random(3)
+    a = [V(rng.uniform(-1, 1)) for _ in range(n)]
+    b = [V(rng.uniform(-1, 1)) for _ in range(n)]
+    total = sum(ai * bi for ai, bi in zip(a, b))
+    total.backward()
+    return a[0].grad
+
+
+def w4_xor_sigmoid(V: type, epochs: int = 1000) -> float:
+    data = [((0.0, 0.0), 0.0), ((0.0, 1.0), 1.0), ((1.0, 0.0), 1.0), ((1.0, 1.0), 0.0)]
+    rng = random.Random(4)
+    hidden = [([V(rng.uniform(-1, 1)) for _ in range(2)], V(0.0)) for _ in range(4)]
+    out_w, out_b = [V(rng.uniform(-1, 1)) for _ in range(4)], V(0.0)
+    params = [p for w, b in hidden for p in (*w, b)] + out_w + [out_b]
+    loss = None
+    for _ in range(epochs):
+        total = 0
+        for (x1, x2), target in data:
+            h = [(w[0] * x1 + w[1] * x2 + b).sigmoid() for w, b in hidden]
+            y = (sum((wi * hi for wi, hi in zip(out_w, h)), out_b)).sigmoid()
+            total = total + (y - target) ** 2
+        loss = total * 0.25
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        for p in params:
+            p.data -= 0.5 * p.grad
+    return loss.data
+
+
+# ------------------------------------------------------------------ running
+
+
+def in_big_stack(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` in a thread with a 1 GiB stack and a high recursion limit.
+
+    micrograd's recursive topological sort needs both for a 100,000-node chain;
+    both engines run W2 and W3 this way, so the thread costs them the same.
+    """
+    result: list[Any] = []
+    old_limit = sys.getrecursionlimit()
+    old_size = threading.stack_size(1 << 30)
+    sys.setrecursionlimit(10**6)
+    try:
+        thread = threading.Thread(target=lambda: result.append(fn()))
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(old_size)
+        sys.setrecursionlimit(old_limit)
+    if not result:
+        raise RuntimeError("the workload failed in its thread")
+    return result[0]
+
+
+def timed_runs(run: Callable[[], Any], count: int) -> list[float]:
+    """Times of ``count`` back-to-back runs, after a collection and an untimed warm-up."""
+    gc.collect()
+    run()
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def workloads(quick: bool) -> dict[str, Callable[[str], Callable[[], Any]]]:
+    n = 10_000 if quick else 100_000
+    epochs = 100 if quick else 1000
+
+    def w1(engine: str, weighted_sum: Callable = chained_sum) -> Callable[[], Any]:
+        return w1_setup(ENGINES[engine], weighted_sum)  # each run is one step of one model
+
+    return {
+        "W1 moons MLP step": lambda e: w1(e),
+        "W1 dot (scalargrad.dot neurons)": lambda e: w1(e, dot_sum if e == "scalargrad" else chained_sum),
+        "W2 deep chain 100k": lambda e: lambda: in_big_stack(lambda: w2_chain(ENGINES[e], n)),
+        "W3 sum of 100k products": lambda e: lambda: in_big_stack(lambda: w3_sum_of_products(ENGINES[e], n)),
+        "W4 XOR sigmoid 1000 epochs": lambda e: lambda: w4_xor_sigmoid(ENGINES[e], epochs),
+    }
+
+
+def count_nodes(root: Any) -> int:
+    seen, stack = {id(root)}, [root]
+    while stack:
+        node = stack.pop()
+        for p in node.parents if isinstance(node, scalargrad.Value) else node._prev:
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    return len(seen)
+
+
+def bytes_per_node(engine: str, build: Callable[[type], Any]) -> float:
+    V = ENGINES[engine]
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    root = build(V)
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return used / count_nodes(root)
+
+
+def memory_graphs() -> dict[str, Callable[[type], Any]]:
+    def chain(V: type) -> Any:
+        x = V(1.0)
+        for _ in range(20_000):
+            x = x * 1.0001 + 0.0001
+        return x
+
+    def neuron_layer(V: type) -> Any:
+        layers = make_mlp(V, [2, 16, 16, 1])
+        points, _ = two_moons(20, 0.1)
+        return sum(mlp_forward(layers, [V(x) for x in p], chained_sum) for p in points)
+
+    return {"W2 chain graph": chain, "W1 MLP graph": neuron_layer}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each workload per engine")
+    parser.add_argument("--runs", type=int, default=2, help="timed runs per round, after a warm-up")
+    parser.add_argument("--quick", action="store_true", help="smaller workloads, for a smoke test")
+    args = parser.parse_args()
+    print(
+        f"Python {sys.version.split()[0]}, gc thresholds {gc.get_threshold()}, "
+        f"{args.rounds} rounds x {args.runs} timed runs per engine"
+    )
+    print(f"{'workload':34} {'micrograd':>11} {'scalargrad':>11} {'ratio':>7}")
+    for name, make in workloads(args.quick).items():
+        times: dict[str, list[float]] = {e: [] for e in ENGINES}
+        runs = {e: make(e) for e in ENGINES}
+        for r in range(args.rounds):
+            order = list(ENGINES) if r % 2 == 0 else list(reversed(ENGINES))
+            for engine in order:
+                times[engine] += timed_runs(runs[engine], args.runs)
+        mg, sg = (statistics.median(times[e]) for e in ENGINES)
+        print(f"{name:34} {mg * 1e3:9.1f}ms {sg * 1e3:9.1f}ms {mg / sg:6.1f}x", flush=True)
+    print(f"\n{'memory (tracemalloc, per node)':34} {'micrograd':>11} {'scalargrad':>11} {'ratio':>7}")
+    for name, build in memory_graphs().items():
+        mg, sg = (bytes_per_node(e, build) for e in ENGINES)
+        print(f"{name:34} {mg:9.0f} B {sg:9.0f} B {mg / sg:6.1f}x")
+
+
+if __name__ == "__main__":
+    main()

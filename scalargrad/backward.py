@@ -1,0 +1,168 @@
+"""The backward pass: the chain rule applied to a whole graph.
+
+``backward(root)`` visits the nodes so that each node's gradient is complete
+before it is passed on: a node comes after every node that consumed it. For
+each node it multiplies its gradient by its op's local derivatives and adds
+the products into its parents' gradients:
+
+    parent.grad += node.grad * d node / d parent
+
+``gradients(root, wrt)`` does the same without touching ``.grad``, and with
+``create_graph=True`` builds the gradients out of Values, so that they can be
+differentiated again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Union
+
+from scalargrad.modes import state as _mode
+from scalargrad.value import Value, _as_float, _constant
+
+Gradient = Union[Value, float]
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, each listed after all of its parents.
+
+    Iterative, so a graph of any depth is sorted without touching Python's
+    recursion limit. The order is deterministic: parents are visited in
+    operand order.
+
+    >>> from scalargrad import Value
+    >>> a = Value(1.0, label="a"); b = a * 2; b.label = "b"
+    >>> [n.label or n.data for n in topological_order(b)]
+    ['a', 2.0, 'b']
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    # Depth-first, with each node pushed twice: first to visit its parents,
+    # then (flag True, below them on the stack) to be listed once they are.
+    # Two flat lists rather than a (node, iterator) pair per node: on a deep
+    # chain those pairs would be hundreds of thousands of container objects
+    # alive at once, which Python's cyclic garbage collector keeps re-scanning.
+    stack = [root]
+    done_with_parents = [False]
+    while stack:
+        node = stack.pop()
+        if done_with_parents.pop():
+            order.append(node)
+        elif node not in seen:  # a node can be pushed by several children
+            seen.add(node)
+            parents = node._parents
+            if parents:
+                stack.append(node)
+                done_with_parents.append(True)
+                for parent in reversed(parents):  # so the first operand is visited first
+                    if parent not in seen:
+                        stack.append(parent)
+                        done_with_parents.append(False)
+            else:
+                order.append(node)  # a leaf is finished as soon as it is found
+    return order
+
+
+def backward(root: Value, gradient: float = 1.0) -> None:
+    """Backpropagate from ``root`` into ``.grad`` (see ``Value.backward``)."""
+    seed = _as_float(gradient)
+    order = topological_order(root)
+    for node in order:
+        if node._parents:  # interior nodes restart; leaves accumulate across passes
+            node.grad = 0.0
+    root.grad += seed
+    for node in reversed(order):
+        parents = node._parents
+        if not parents:
+            continue
+        op = node._op
+        g = node.grad
+        if op.masks_zero:
+            for parent, d in zip(parents, op.derivatives(node)):
+                if d:
+                    parent.grad += g * d
+        else:
+            for parent, d in zip(parents, op.derivatives(node)):
+                parent.grad += g * d
+    if _mode.anomaly:
+        _raise_first_anomaly(reversed(order), seed)
+
+
+def _raise_first_anomaly(nodes_root_first, seed: float) -> None:
+    """Find the first non-finite number of a finished backward pass, in the order it was made.
+
+    Checking after the pass keeps the hot loop free of tests; the local
+    derivatives are recomputed here, only in ``detect_anomaly`` mode.
+    """
+    if seed - seed != 0.0:
+        raise FloatingPointError(f"backward was seeded with a non-finite gradient {seed!r}")
+    for node in nodes_root_first:
+        g = node.grad
+        if g - g != 0.0:
+            raise FloatingPointError(
+                f"the gradient of {_name(node)} summed to {g!r} from finite contributions"
+            )
+        if not node._parents:
+            continue
+        op = node._op
+        for parent, d in zip(node._parents, op.derivatives(node)):
+            contribution = g * d if d or not op.masks_zero else 0.0
+            if contribution - contribution != 0.0:
+                inputs = ", ".join(_name(p) for p in node._parents)
+                raise FloatingPointError(
+                    f"backward of {op.name} produced {contribution!r} for {_name(parent)} "
+                    f"(inputs {inputs}; upstream gradient {g!r}, local derivative {d!r})"
+                )
+
+
+def _name(node: Value) -> str:
+    return f"{node.label} = {node.data!r}" if node.label else repr(node.data)
+
+
+def gradients(
+    root: Value, wrt: Sequence[Value], create_graph: bool = False
+) -> list[Gradient]:
+    """d root / d w for each ``w`` in ``wrt``, leaving every ``.grad`` untouched.
+
+    With ``create_graph=True`` the results are Values whose graph reaches back
+    to ``wrt``, so they can be differentiated again; otherwise floats. Only the
+    part of the graph between ``wrt`` and ``root`` is visited.
+
+    >>> from scalargrad import Value
+    >>> x = Value(3.0)
+    >>> y = x ** 3
+    >>> dy, = gradients(y, [x], create_graph=True)
+    >>> dy.data, gradients(dy, [x])[0]        # 3x^2 and 6x
+    (27.0, 18.0)
+    """
+    order = topological_order(root)
+    # Nodes that depend on some w: the only ones whose gradients matter.
+    relevant = set(wrt)
+    for node in order:
+        if node._parents and any(p in relevant for p in node._parents):
+            relevant.add(node)
+    grads: dict[Value, Gradient] = {root: 1.0} if root in relevant else {}
+    for node in reversed(order):
+        g = grads.get(node)
+        if g is None or not node._parents:
+            continue
+        op = node._op
+        derivatives = op.graph_derivatives(node) if create_graph else op.derivatives(node)
+        for parent, d in zip(node._parents, derivatives):
+            if parent not in relevant:
+                continue
+            # A float derivative is a constant: skip what is known to be zero
+            # (and so masked) and do not build nodes that multiply by one.
+            if type(d) is float:
+                if d == 0.0 and (op.masks_zero or create_graph):
+                    continue
+                contribution = g if d == 1.0 else g * d
+            else:
+                contribution = d if type(g) is float and g == 1.0 else g * d
+            previous = grads.get(parent)
+            grads[parent] = contribution if previous is None else previous + contribution
+    zero: Gradient = 0.0
+    results = [grads.get(w, zero) for w in wrt]
+    if create_graph:
+        results = [r if isinstance(r, Value) else _constant(r) for r in results]
+    return results

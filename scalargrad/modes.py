@@ -1,0 +1,97 @@
+"""Switches that change how the engine records graphs: ``no_grad`` and ``detect_anomaly``.
+
+Both are context managers that also work as decorators, and both are
+thread-local (as in PyTorch): entering ``no_grad`` in one thread does not stop
+another thread from recording its graph.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import ContextDecorator
+from typing import Any
+
+
+class _ThreadState(threading.local):
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        # The engine's hot path reads this one flag per op: True means
+        # "record the graph and check nothing", the common case.
+        self.plain = True
+        self.saved: list[tuple[bool, bool]] = []
+
+    def set(self, grad_enabled: bool, anomaly: bool) -> None:
+        self.grad_enabled = grad_enabled
+        self.anomaly = anomaly
+        self.plain = grad_enabled and not anomaly
+
+
+state = _ThreadState()
+
+
+class _Switch(ContextDecorator):
+    def _new_modes(self) -> tuple[bool, bool]:
+        raise NotImplementedError
+
+    def __enter__(self) -> None:
+        state.saved.append((state.grad_enabled, state.anomaly))
+        state.set(*self._new_modes())
+
+    def __exit__(self, *exc: Any) -> None:
+        state.set(*state.saved.pop())
+
+
+class no_grad(_Switch):
+    """Build no graph: every result is a constant with no parents.
+
+    Use it where values are updated rather than differentiated, such as an
+    optimiser's step, or for a forward pass that will not be backpropagated.
+
+    >>> import scalargrad as sg
+    >>> w = sg.Value(2.0)
+    >>> with sg.no_grad():
+    ...     y = w * 3
+    >>> y.parents
+    ()
+
+    It also decorates a function:
+
+    >>> @sg.no_grad()
+    ... def predict(x):
+    ...     return w * x
+    >>> predict(5.0).parents
+    ()
+    """
+
+    def _new_modes(self) -> tuple[bool, bool]:
+        return False, state.anomaly
+
+
+class detect_anomaly(_Switch):
+    """Raise ``FloatingPointError`` at the first ``nan`` or ``inf`` in a forward or backward pass.
+
+    The message names the operation, its inputs and their labels, so the
+    step that went wrong can be found without bisecting a long computation.
+
+    >>> import scalargrad as sg
+    >>> x = sg.Value(-1.0, label="x")
+    >>> with sg.detect_anomaly():
+    ...     x.log()
+    Traceback (most recent call last):
+    ...
+    FloatingPointError: log produced nan from input x = -1.0
+    """
+
+    def _new_modes(self) -> tuple[bool, bool]:
+        return state.grad_enabled, True
+
+
+def is_grad_enabled() -> bool:
+    """True unless this thread is inside ``no_grad``.
+
+    >>> import scalargrad as sg
+    >>> sg.is_grad_enabled()
+    True
+    """
+    return state.grad_enabled

@@ -1,0 +1,373 @@
+"""Every operation the engine knows, each in one place.
+
+An op is data, not a closure: a node stores its op and its parents, and the
+op says three things about it, side by side:
+
+``value(*xs)``
+    the forward result from the parents' floats;
+``derivatives(node)``
+    the local derivatives ``d node / d parent`` as floats, one per parent,
+    which the backward pass multiplies by the node's gradient (the chain rule);
+``graph_derivatives(node)``
+    the same derivatives built out of Values, so that a gradient can itself be
+    differentiated (``grad(grad(f))``). A plain float there means "constant".
+
+Because no node refers to itself through a closure, a graph has no reference
+cycles and is freed by reference counting the moment it is dropped.
+
+All arithmetic goes through :mod:`scalargrad.ieee`, so results follow IEEE-754
+(``inf`` and ``nan``, never an exception) as PyTorch does in float64.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import TYPE_CHECKING, Any, Union
+
+from scalargrad import ieee
+
+if TYPE_CHECKING:
+    from scalargrad.value import Value
+
+Derivative = Union["Value", float]
+
+
+class Op:
+    """Base class: one kind of node. Subclasses set ``name`` and the three methods."""
+
+    name = ""
+    # PyTorch masks the gradient of a kink op with `where`, so a zero local
+    # derivative blocks the upstream gradient even when that is inf or nan.
+    masks_zero = False
+
+    def params(self) -> dict[str, float]:
+        """Constants of the op itself, such as a leaky ReLU's slope."""
+        return {}
+
+    def value(self, *xs: float) -> float:
+        raise NotImplementedError
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        raise NotImplementedError
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"<op {self.name}{'(' + params + ')' if params else ''}>"
+
+
+# ---------------------------------------------------------------- arithmetic
+
+
+class Add(Op):
+    name = "add"
+    value = staticmethod(operator.add)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (1.0, 1.0)
+
+    graph_derivatives = derivatives
+
+
+class Sub(Op):
+    name = "sub"
+    value = staticmethod(operator.sub)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (1.0, -1.0)
+
+    graph_derivatives = derivatives
+
+
+class Mul(Op):
+    name = "mul"
+    value = staticmethod(operator.mul)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        a, b = node._parents
+        return (b.data, a.data)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        a, b = node._parents
+        return (b, a)
+
+
+class Div(Op):
+    name = "div"
+    value = staticmethod(ieee.divide)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        b = node._parents[1].data
+        return (ieee.divide(1.0, b), -ieee.divide(node.data, b))
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        b = node._parents[1]
+        return (1.0 / b, -node / b)
+
+
+class Neg(Op):
+    name = "neg"
+    value = staticmethod(operator.neg)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (-1.0,)
+
+    graph_derivatives = derivatives
+
+
+class Pow(Op):
+    """``base ** exponent`` where both are Values."""
+
+    name = "pow"
+    value = staticmethod(ieee.power)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        base, exponent = node._parents
+        x, n = base.data, exponent.data
+        # PyTorch's masks: x**0 is constant in x, and 0**n (n >= 0) in n.
+        d_base = 0.0 if n == 0.0 else n * ieee.power(x, n - 1.0)
+        d_exponent = 0.0 if x == 0.0 and n >= 0.0 else node.data * ieee.log(x)
+        return (d_base, d_exponent)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        base, exponent = node._parents
+        x, n = base.data, exponent.data
+        d_base = 0.0 if n == 0.0 else exponent * base ** (exponent - 1.0)
+        d_exponent = 0.0 if x == 0.0 and n >= 0.0 else node * base.log()
+        return (d_base, d_exponent)
+
+
+class Power(Op):
+    """``base ** n`` for a constant number ``n``, which lives in the op (as in micrograd)."""
+
+    name = "pow"
+
+    def __init__(self, exponent: float) -> None:
+        self.exponent = exponent
+
+    def params(self) -> dict[str, float]:
+        return {"exponent": self.exponent}
+
+    def value(self, x: float) -> float:
+        return ieee.power(x, self.exponent)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        n = self.exponent
+        return (0.0 if n == 0.0 else n * ieee.power(node._parents[0].data, n - 1.0),)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        n = self.exponent
+        return (0.0 if n == 0.0 else n * node._parents[0] ** (n - 1.0),)
+
+
+class Abs(Op):
+    name = "abs"
+    value = staticmethod(abs)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        x = node._parents[0].data
+        # sign(x), with sign(0) = sign(nan) = 0 as in PyTorch
+        return (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,)
+
+    graph_derivatives = derivatives
+
+
+# ------------------------------------------------------- elementary functions
+
+
+class Exp(Op):
+    name = "exp"
+    value = staticmethod(ieee.exp)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (node.data,)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        return (node,)
+
+
+class Log(Op):
+    name = "log"
+    value = staticmethod(ieee.log)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (ieee.divide(1.0, node._parents[0].data),)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        return (1.0 / node._parents[0],)
+
+
+class Sqrt(Op):
+    name = "sqrt"
+    value = staticmethod(ieee.sqrt)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (ieee.divide(0.5, node.data),)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        return (0.5 / node,)
+
+
+class Sin(Op):
+    name = "sin"
+    value = staticmethod(ieee.sin)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (ieee.cos(node._parents[0].data),)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        return (node._parents[0].cos(),)
+
+
+class Cos(Op):
+    name = "cos"
+    value = staticmethod(ieee.cos)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (-ieee.sin(node._parents[0].data),)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        return (-node._parents[0].sin(),)
+
+
+# ---------------------------------------------------------------- activations
+
+
+class Tanh(Op):
+    name = "tanh"
+    value = staticmethod(math.tanh)  # exact to rounding, saturates instead of overflowing
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        t = node.data
+        return (1.0 - t * t,)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        return (1.0 - node * node,)
+
+
+class Sigmoid(Op):
+    name = "sigmoid"
+    value = staticmethod(ieee.sigmoid)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        s = node.data
+        return (s * (1.0 - s),)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        return (node * (1.0 - node),)
+
+
+class ReLU(Op):
+    name = "relu"
+    masks_zero = True
+
+    @staticmethod
+    def value(x: float) -> float:
+        return 0.0 if x <= 0.0 else x  # nan stays nan
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (0.0 if node._parents[0].data <= 0.0 else 1.0,)
+
+    graph_derivatives = derivatives
+
+
+class LeakyReLU(Op):
+    name = "leaky_relu"
+
+    def __init__(self, slope: float) -> None:
+        self.slope = slope
+
+    def params(self) -> dict[str, float]:
+        return {"slope": self.slope}
+
+    def value(self, x: float) -> float:
+        return x if x > 0.0 else self.slope * x
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (1.0 if node._parents[0].data > 0.0 else self.slope,)
+
+    graph_derivatives = derivatives
+
+
+class Softplus(Op):
+    name = "softplus"
+    value = staticmethod(ieee.softplus)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (ieee.sigmoid(node._parents[0].data),)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        return (node._parents[0].sigmoid(),)
+
+
+# -------------------------------------------------------------- n-ary nodes
+
+
+class Sum(Op):
+    """One node for ``x1 + x2 + ... + xn``: n parents instead of n - 1 add nodes."""
+
+    name = "sum"
+
+    @staticmethod
+    def value(*xs: float) -> float:
+        return ieee.fsum(xs)
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (1.0,) * len(node._parents)
+
+    graph_derivatives = derivatives
+
+
+class Dot(Op):
+    """One node for ``w1*x1 + ... + wn*xn``; its parents are ``w1..wn, x1..xn``."""
+
+    name = "dot"
+
+    @staticmethod
+    def value(*wx: float) -> float:
+        n = len(wx) // 2
+        return ieee.fsum(map(operator.mul, wx[:n], wx[n:]))
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        parents = node._parents
+        n = len(parents) // 2
+        # d/dw_i is x_i and d/dx_i is w_i: each factor's derivative is the other factor
+        return tuple([p.data for p in parents[n:]] + [p.data for p in parents[:n]])
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        parents = node._parents
+        n = len(parents) // 2
+        return parents[n:] + parents[:n]
+
+
+ADD, SUB, MUL, DIV, NEG, POW, ABS = Add(), Sub(), Mul(), Div(), Neg(), Pow(), Abs()
+EXP, LOG, SQRT, SIN, COS = Exp(), Log(), Sqrt(), Sin(), Cos()
+TANH, SIGMOID, RELU, SOFTPLUS = Tanh(), Sigmoid(), ReLU(), Softplus()
+SUM, DOT = Sum(), Dot()
+
+_shared_ops: dict[tuple[type, float], Op] = {}
+
+
+def _shared(kind: type, parameter: float) -> Any:
+    # One op object per parameter keeps nodes small; the cache is bounded so a
+    # program that uses a fresh exponent every step cannot grow it forever.
+    key = (kind, parameter)
+    op = _shared_ops.get(key)
+    if op is None:
+        op = kind(parameter)
+        if len(_shared_ops) < 1024:
+            _shared_ops[key] = op
+    return op
+
+
+def power(exponent: float) -> Power:
+    """The ``x ** exponent`` op for a constant exponent."""
+    return _shared(Power, exponent)
+
+
+def leaky_relu(slope: float) -> LeakyReLU:
+    """The leaky ReLU op for ``slope``."""
+    return _shared(LeakyReLU, slope)
