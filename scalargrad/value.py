@@ -308,7 +308,7 @@ def _operand_float(x: Any) -> float | None:
     """The float of a number operand, or None when ``x`` is not a real number."""
     if type(x) is float:
         return x
-    if isinstance(x, numbers.Real):
+    if type(x) is int or isinstance(x, numbers.Real):  # int first: the ABC check is slow
         return float(x)
     return None
 
@@ -340,11 +340,22 @@ def _binary_operators(
     value = op.value
 
     def forward(a: Value, b: Any) -> Value:
-        if type(b) is not Value and not isinstance(b, Value):
-            x = _operand_float(b)
-            if x is None:
-                return NotImplemented
-            b = _constant(x)
+        if type(b) is not Value:
+            if type(b) is float:
+                x = b
+            elif isinstance(b, Value):
+                x = None
+            else:
+                x = _operand_float(b)
+                if x is None:
+                    return NotImplemented
+            if x is not None:
+                b = _new(Value)
+                b.data = x
+                b.grad = 0.0
+                b.label = ""
+                b._op = None
+                b._parents = ()
         if not _mode.plain:
             return _node(value(a.data, b.data), op, (a, b))
         node = _new(Value)
@@ -356,7 +367,7 @@ def _binary_operators(
         return node
 
     def reflected(b: Value, a: Any) -> Value:
-        x = _operand_float(a)
+        x = a if type(a) is float else _operand_float(a)
         if x is None:
             return NotImplemented
         return _node(value(x, b.data), op, (_constant(x), b))
