@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Union
 
 from scalargrad.modes import state as _mode
+from scalargrad.ops import Op
 from scalargrad.value import Value, _as_float, _constant
 
 Gradient = Union[Value, float]
@@ -76,7 +77,7 @@ def backward(root: Value, gradient: float = 1.0) -> None:
         parents = node._parents
         if not parents:
             continue
-        op = node._op
+        op: Op = node._op  # type: ignore[assignment]  # a node with parents has an op
         g = node.grad
         derivatives = op.derivatives(node)
         # Nearly every node has one or two parents; unrolling those cases
@@ -115,7 +116,7 @@ def _raise_first_anomaly(nodes_root_first, seed: float) -> None:
             )
         if not node._parents:
             continue
-        op = node._op
+        op: Op = node._op  # type: ignore[assignment]
         for parent, d in zip(node._parents, op.derivatives(node)):
             contribution = g * d if d or not op.masks_zero else 0.0
             if contribution - contribution != 0.0:
@@ -157,7 +158,7 @@ def gradients(
         g = grads.get(node)
         if g is None or not node._parents:
             continue
-        op = node._op
+        op: Op = node._op  # type: ignore[assignment]  # a node with parents has an op
         derivatives = op.graph_derivatives(node) if create_graph else op.derivatives(node)
         for parent, d in zip(node._parents, derivatives):
             if parent not in relevant:

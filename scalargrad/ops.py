@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from scalargrad import ieee
 
@@ -45,8 +45,8 @@ class Op:
         """Constants of the op itself, such as a leaky ReLU's slope."""
         return {}
 
-    def value(self, *xs: float) -> float:
-        raise NotImplementedError
+    # The forward result from the parents' floats.
+    value: Callable[..., float]
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
         raise NotImplementedError

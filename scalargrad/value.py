@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from scalargrad import ieee, ops
 from scalargrad.modes import state as _mode
@@ -39,6 +39,56 @@ def _as_float(x: Any) -> float:
             "use it directly, or Value(v.data) for a new leaf with its number"
         )
     raise TypeError(f"Value() takes a real number, got {type(x).__name__} {x!r}")
+
+
+def _binary_operators(
+    op: ops.Op,
+) -> tuple[Callable[[Value, Any], Value], Callable[[Value, Any], Value]]:
+    """The forward (``a + b``) and reflected (``2 + a``) methods for one binary op.
+
+    Defined once for every operator, as ``fractions.Fraction`` does, so each
+    operator is a single line in the class body. A number operand becomes a
+    constant leaf of the graph; anything else is ``NotImplemented``, which lets
+    Python raise its usual ``TypeError``. This is the engine's hottest code, so
+    the common case (record the graph) is written out here rather than in calls.
+    """
+    value = op.value
+
+    def forward(a: Value, b: Any) -> Value:
+        if type(b) is not Value:
+            if type(b) is float:
+                x = b
+            elif isinstance(b, Value):
+                x = None
+            else:
+                x = _operand_float(b)
+                if x is None:
+                    return NotImplemented
+            if x is not None:
+                b = _new(Value)
+                b.data = x
+                b.grad = 0.0
+                b.label = ""
+                b._op = None
+                b._parents = ()
+        if not _mode.plain:
+            return _node(value(a.data, b.data), op, (a, b))
+        node = _new(Value)
+        node.data = value(a.data, b.data)
+        node.grad = 0.0
+        node.label = ""
+        node._op = op
+        node._parents = (a, b)
+        return node
+
+    def reflected(b: Value, a: Any) -> Value:
+        x = a if type(a) is float else _operand_float(a)
+        if x is None:
+            return NotImplemented
+        return _node(value(x, b.data), op, (_constant(x), b))
+
+    forward.__name__ = reflected.__name__ = op.name
+    return forward, reflected
 
 
 class Value:
@@ -151,6 +201,23 @@ class Value:
         return self.data >= _data_of(other)
 
     __hash__ = object.__hash__
+
+    if TYPE_CHECKING:  # what the operators below accept and return, for type checkers
+
+        def __add__(self, other: Operand) -> Value: ...
+        def __radd__(self, other: Number) -> Value: ...
+        def __sub__(self, other: Operand) -> Value: ...
+        def __rsub__(self, other: Number) -> Value: ...
+        def __mul__(self, other: Operand) -> Value: ...
+        def __rmul__(self, other: Number) -> Value: ...
+        def __truediv__(self, other: Operand) -> Value: ...
+        def __rtruediv__(self, other: Number) -> Value: ...
+
+    else:
+        __add__, __radd__ = _binary_operators(ops.ADD)
+        __sub__, __rsub__ = _binary_operators(ops.SUB)
+        __mul__, __rmul__ = _binary_operators(ops.MUL)
+        __truediv__, __rtruediv__ = _binary_operators(ops.DIV)
 
     def __neg__(self) -> Value:
         return _node(-self.data, ops.NEG, (self,))
@@ -326,60 +393,6 @@ def _unary(op: ops.Op, x: Value) -> Value:
     return _node(op.value(x.data), op, (x,))
 
 
-def _binary_operators(
-    op: ops.Op,
-) -> tuple[Callable[[Value, Any], Value], Callable[[Value, Any], Value]]:
-    """The forward (``a + b``) and reflected (``2 + a``) methods for one binary op.
-
-    Defined once for every operator, as ``fractions.Fraction`` does, so each
-    operator is a single line in the class body. A number operand becomes a
-    constant leaf of the graph; anything else is ``NotImplemented``, which lets
-    Python raise its usual ``TypeError``. This is the engine's hottest code, so
-    the common case (record the graph) is written out here rather than in calls.
-    """
-    value = op.value
-
-    def forward(a: Value, b: Any) -> Value:
-        if type(b) is not Value:
-            if type(b) is float:
-                x = b
-            elif isinstance(b, Value):
-                x = None
-            else:
-                x = _operand_float(b)
-                if x is None:
-                    return NotImplemented
-            if x is not None:
-                b = _new(Value)
-                b.data = x
-                b.grad = 0.0
-                b.label = ""
-                b._op = None
-                b._parents = ()
-        if not _mode.plain:
-            return _node(value(a.data, b.data), op, (a, b))
-        node = _new(Value)
-        node.data = value(a.data, b.data)
-        node.grad = 0.0
-        node.label = ""
-        node._op = op
-        node._parents = (a, b)
-        return node
-
-    def reflected(b: Value, a: Any) -> Value:
-        x = a if type(a) is float else _operand_float(a)
-        if x is None:
-            return NotImplemented
-        return _node(value(x, b.data), op, (_constant(x), b))
-
-    forward.__name__ = reflected.__name__ = op.name
-    return forward, reflected
-
-
-Value.__add__, Value.__radd__ = _binary_operators(ops.ADD)  # type: ignore[method-assign,assignment]
-Value.__sub__, Value.__rsub__ = _binary_operators(ops.SUB)  # type: ignore[method-assign,assignment]
-Value.__mul__, Value.__rmul__ = _binary_operators(ops.MUL)  # type: ignore[method-assign,assignment]
-Value.__truediv__, Value.__rtruediv__ = _binary_operators(ops.DIV)  # type: ignore[method-assign,assignment]
 
 
 def as_value(x: Operand) -> Value:
