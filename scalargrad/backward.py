@@ -14,7 +14,7 @@ differentiated again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Union
 
 from scalargrad.modes import state as _mode
@@ -100,7 +100,7 @@ def backward(root: Value, gradient: float = 1.0) -> None:
         _raise_first_anomaly(reversed(order), seed)
 
 
-def _raise_first_anomaly(nodes_root_first, seed: float) -> None:
+def _raise_first_anomaly(nodes_root_first: Iterable[Value], seed: float) -> None:
     """Find the first non-finite number of a finished backward pass, in the order it was made.
 
     Checking after the pass keeps the hot loop free of tests; the local
@@ -116,7 +116,8 @@ def _raise_first_anomaly(nodes_root_first, seed: float) -> None:
             )
         if not node._parents:
             continue
-        op: Op = node._op  # type: ignore[assignment]
+        op = node._op
+        assert op is not None  # a node with parents has an op
         for parent, d in zip(node._parents, op.derivatives(node)):
             contribution = g * d if d or not op.masks_zero else 0.0
             if contribution - contribution != 0.0:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Callable, TypeVar, Union
 
 from scalargrad import ieee
 
@@ -348,10 +348,13 @@ EXP, LOG, SQRT, SIN, COS = Exp(), Log(), Sqrt(), Sin(), Cos()
 TANH, SIGMOID, RELU, SOFTPLUS = Tanh(), Sigmoid(), ReLU(), Softplus()
 SUM, DOT = Sum(), Dot()
 
-_shared_ops: dict[tuple[type, float], Op] = {}
+_shared_ops: dict[tuple[Callable[[float], Op], float], Op] = {}
 
 
-def _shared(kind: type, parameter: float) -> Any:
+_OpT = TypeVar("_OpT", bound=Op)
+
+
+def _shared(kind: Callable[[float], _OpT], parameter: float) -> _OpT:
     # One op object per parameter keeps nodes small; the cache is bounded so a
     # program that uses a fresh exponent every step cannot grow it forever.
     key = (kind, parameter)
@@ -360,7 +363,7 @@ def _shared(kind: type, parameter: float) -> Any:
         op = kind(parameter)
         if len(_shared_ops) < 1024:
             _shared_ops[key] = op
-    return op
+    return op  # type: ignore[return-value]  # the op under this key was made by `kind`
 
 
 def power(exponent: float) -> Power:

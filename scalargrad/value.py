@@ -43,7 +43,7 @@ def _as_float(x: Any) -> float:
 
 def _binary_operators(
     op: ops.Op,
-) -> tuple[Callable[[Value, Any], Value], Callable[[Value, Any], Value]]:
+) -> tuple[Callable[[Value, Any], Any], Callable[[Value, Any], Any]]:
     """The forward (``a + b``) and reflected (``2 + a``) methods for one binary op.
 
     Defined once for every operator, as ``fractions.Fraction`` does, so each
@@ -54,7 +54,7 @@ def _binary_operators(
     """
     value = op.value
 
-    def forward(a: Value, b: Any) -> Value:
+    def forward(a: Value, b: Any) -> Any:  # a Value, or NotImplemented
         if type(b) is not Value:
             if type(b) is float:
                 x = b
@@ -81,7 +81,7 @@ def _binary_operators(
         node._parents = (a, b)
         return node
 
-    def reflected(b: Value, a: Any) -> Value:
+    def reflected(b: Value, a: Any) -> Any:
         x = a if type(a) is float else _operand_float(a)
         if x is None:
             return NotImplemented
