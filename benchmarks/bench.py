@@ -10,9 +10,9 @@ median time of each and the ratio micrograd / scalargrad (higher is better).
 
 Runs are timed in a steady state, as in a training loop: each round starts
 with ``gc.collect()`` (so neither engine pays for the other's garbage) and an
-untimed warm-up run, then times runs back to back. Each timed run therefore
-pays for collecting the garbage of the run before it, as every training step
-does. For micrograd that garbage is a graph full of reference cycles, freed
+untimed warm-up run, then times a block of runs back to back and takes their
+mean. Each timed run therefore pays for collecting the garbage of the run
+before it, as every training step does. For micrograd that garbage is a graph full of reference cycles, freed
 only by the cyclic collector; scalargrad's graphs are freed by reference
 counting the moment they are dropped.
 
@@ -201,31 +201,52 @@ def in_big_stack(fn: Callable[[], Any]) -> Any:
     return result[0]
 
 
-def timed_runs(run: Callable[[], Any], count: int) -> list[float]:
-    """Times of ``count`` back-to-back runs, after a collection and an untimed warm-up."""
+def time_per_run(run: Callable[[], Any], count: int) -> float:
+    """Mean time of ``count`` back-to-back runs, after a collection and an untimed warm-up.
+
+    The mean, not the median: a garbage collector's cost comes in bursts
+    (a full collection every few runs), and the mean over consecutive runs is
+    what a training loop really pays per step.
+    """
     gc.collect()
     run()
-    times = []
+    start = time.perf_counter()
     for _ in range(count):
-        start = time.perf_counter()
         run()
-        times.append(time.perf_counter() - start)
-    return times
+    return (time.perf_counter() - start) / count
 
 
-def workloads(quick: bool) -> dict[str, Callable[[str], Callable[[], Any]]]:
+Contenders = dict[str, Callable[[], Callable[[], Any]]]
+
+
+def workloads(quick: bool) -> dict[str, tuple[int, Contenders]]:
+    """Each workload: how many runs make a timed block, and how each contender makes a run.
+
+    The first contender is the reference (micrograd); each other one gets a
+    row of the table, with its ratio to that same reference measurement.
+    """
     n = 10_000 if quick else 100_000
     epochs = 100 if quick else 1000
+    mg, sg = ENGINES["micrograd"], ENGINES["scalargrad"]
 
-    def w1(engine: str, weighted_sum: Callable = chained_sum) -> Callable[[], Any]:
-        return w1_setup(ENGINES[engine], weighted_sum)  # each run is one step of one model
+    def deep(work: Callable[[type, int], Any], V: type) -> Callable[[], Callable[[], Any]]:
+        return lambda: lambda: in_big_stack(lambda: work(V, n))
+
+    def training(V: type) -> Callable[[], Callable[[], Any]]:
+        return lambda: lambda: w4_xor_sigmoid(V, epochs)
 
     return {
-        "W1 moons MLP step": lambda e: w1(e),
-        "W1 dot (scalargrad.dot neurons)": lambda e: w1(e, dot_sum if e == "scalargrad" else chained_sum),
-        "W2 deep chain 100k": lambda e: lambda: in_big_stack(lambda: w2_chain(ENGINES[e], n)),
-        "W3 sum of 100k products": lambda e: lambda: in_big_stack(lambda: w3_sum_of_products(ENGINES[e], n)),
-        "W4 XOR sigmoid 1000 epochs": lambda e: lambda: w4_xor_sigmoid(ENGINES[e], epochs),
+        "W1 moons MLP step": (6, {
+            "micrograd": lambda: w1_setup(mg),  # each run is one step of one model
+            "scalargrad": lambda: w1_setup(sg),
+            "scalargrad, dot neurons": lambda: w1_setup(sg, dot_sum),
+        }),
+        f"W2 deep chain {n:,}": (2, {"micrograd": deep(w2_chain, mg), "scalargrad": deep(w2_chain, sg)}),
+        f"W3 sum of {n:,} products": (2, {
+            "micrograd": deep(w3_sum_of_products, mg),
+            "scalargrad": deep(w3_sum_of_products, sg),
+        }),
+        f"W4 XOR sigmoid {epochs} epochs": (1, {"micrograd": training(mg), "scalargrad": training(sg)}),
     }
 
 
@@ -269,27 +290,28 @@ def memory_graphs() -> dict[str, Callable[[type], Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each workload per engine")
-    parser.add_argument("--runs", type=int, default=2, help="timed runs per round, after a warm-up")
     parser.add_argument("--quick", action="store_true", help="smaller workloads, for a smoke test")
     args = parser.parse_args()
     print(
         f"Python {sys.version.split()[0]}, gc thresholds {gc.get_threshold()}, "
-        f"{args.rounds} rounds x {args.runs} timed runs per engine"
+        f"median of {args.rounds} rounds, each the mean of a block of back-to-back runs"
     )
-    print(f"{'workload':34} {'micrograd':>11} {'scalargrad':>11} {'ratio':>7}")
-    for name, make in workloads(args.quick).items():
-        times: dict[str, list[float]] = {e: [] for e in ENGINES}
-        runs = {e: make(e) for e in ENGINES}
+    print(f"{'workload':44} {'micrograd':>11} {'scalargrad':>11} {'ratio':>7}")
+    for name, (block, contenders) in workloads(args.quick).items():
+        runs = {who: make() for who, make in contenders.items()}
+        times: dict[str, list[float]] = {who: [] for who in runs}
         for r in range(args.rounds):
-            order = list(ENGINES) if r % 2 == 0 else list(reversed(ENGINES))
-            for engine in order:
-                times[engine] += timed_runs(runs[engine], args.runs)
-        mg, sg = (statistics.median(times[e]) for e in ENGINES)
-        print(f"{name:34} {mg * 1e3:9.1f}ms {sg * 1e3:9.1f}ms {mg / sg:6.1f}x", flush=True)
-    print(f"\n{'memory (tracemalloc, per node)':34} {'micrograd':>11} {'scalargrad':>11} {'ratio':>7}")
+            order = list(runs) if r % 2 == 0 else list(reversed(runs))
+            for who in order:
+                times[who].append(time_per_run(runs[who], block))
+        reference, *others = (statistics.median(times[who]) for who in runs)
+        for who, t in zip(list(runs)[1:], others):
+            row = name if who == "scalargrad" else f"{name} ({who})"
+            print(f"{row:44} {reference * 1e3:9.1f}ms {t * 1e3:9.1f}ms {reference / t:6.1f}x", flush=True)
+    print(f"\n{'memory (tracemalloc, bytes per node)':44} {'micrograd':>11} {'scalargrad':>11} {'ratio':>7}")
     for name, build in memory_graphs().items():
         mg, sg = (bytes_per_node(e, build) for e in ENGINES)
-        print(f"{name:34} {mg:9.0f} B {sg:9.0f} B {mg / sg:6.1f}x")
+        print(f"{name:44} {mg:9.0f} B {sg:9.0f} B {mg / sg:6.1f}x")
 
 
 if __name__ == "__main__":
