@@ -82,9 +82,9 @@ def backward(root: Value, gradient: float = 1.0) -> None:
         derivatives = op.derivatives(node)
         # Nearly every node has one or two parents; unrolling those cases
         # halves the cost of this loop compared with zip().
-        if op.masks_zero:
-            for parent, d in zip(parents, derivatives):
-                if d:
+        if op.masks:
+            for parent, d, masked in zip(parents, derivatives, op.masked(node)):
+                if not masked:
                     parent.grad += g * d
         elif len(parents) == 2:
             a, b = parents
@@ -118,8 +118,9 @@ def _raise_first_anomaly(nodes_root_first: Iterable[Value], seed: float) -> None
             continue
         op = node._op
         assert op is not None  # a node with parents has an op
-        for parent, d in zip(node._parents, op.derivatives(node)):
-            contribution = g * d if d or not op.masks_zero else 0.0
+        masks = op.masked(node) if op.masks else (False,) * len(node._parents)
+        for parent, d, masked in zip(node._parents, op.derivatives(node), masks):
+            contribution = 0.0 if masked else g * d
             if contribution - contribution != 0.0:
                 inputs = ", ".join(_name(p) for p in node._parents)
                 raise FloatingPointError(
@@ -161,14 +162,13 @@ def gradients(
             continue
         op: Op = node._op  # type: ignore[assignment]  # a node with parents has an op
         derivatives = op.graph_derivatives(node) if create_graph else op.derivatives(node)
-        for parent, d in zip(node._parents, derivatives):
-            if parent not in relevant:
+        masks = op.masked(node) if op.masks else (False,) * len(node._parents)
+        for parent, d, masked in zip(node._parents, derivatives, masks):
+            # A mask drops a constant zero; a derivative built as a Value is
+            # kept, since its own derivative need not be zero.
+            if parent not in relevant or (masked and type(d) is float):
                 continue
-            # A float derivative is a constant: skip what is known to be zero
-            # (and so masked) and do not build nodes that multiply by one.
-            if type(d) is float:
-                if d == 0.0 and (op.masks_zero or create_graph):
-                    continue
+            if type(d) is float:  # a constant: no node needed to multiply by one
                 contribution = g if d == 1.0 else g * d
             else:
                 contribution = d if type(g) is float and g == 1.0 else g * d

@@ -11,22 +11,32 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 from scalargrad.backward import gradients
-from scalargrad.modes import no_grad
-from scalargrad.value import Value, _as_float, _operand_float
+from scalargrad.modes import enable_grad, no_grad
+from scalargrad.value import Value, _as_float, _operand_float, as_value
 
 ArgNums = Union[int, Sequence[int]]
+
+
+class _Nesting(threading.local):
+    depth = 0  # how many grad calls this thread is inside
+
+
+_nesting = _Nesting()
 
 
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
     """A function returning ``(f(*args), df/d args[argnums])``.
 
-    With float arguments the results are floats. With Value arguments they
-    are Values built into a graph, so they can be differentiated again (this
-    is how ``grad(grad(f))`` works). ``argnums`` is one position or a tuple of
+    Called with floats, it returns floats. Called with any Value argument, or
+    from inside another ``grad``, it returns Values built into a graph, so they
+    can be differentiated again: this is how ``grad(grad(f))`` and mixed
+    partial derivatives work, whether the outer variable is passed in or
+    reached through a closure. ``argnums`` is one position or a tuple of
     positions, and the gradient is then a tuple.
 
     >>> import scalargrad as sg
@@ -45,23 +55,36 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
                     f"argnums={argnums!r} asks for argument {i}, but {_name(f)} was called "
                     f"with {len(args)} positional argument{'s' if len(args) != 1 else ''}"
                 )
-        create_graph = any(isinstance(args[i], Value) for i in positions)
+        # An outer grad may differentiate this result again, through a Value
+        # argument or through a Value its function closes over: then the
+        # gradient must be a graph, not a float.
+        create_graph = (
+            _nesting.depth > 0
+            or any(isinstance(a, Value) for a in args)
+            or any(isinstance(a, Value) for a in kwargs.values())
+        )
         args_list = list(args)
         for i in positions:
             args_list[i] = _variable(args_list[i], i, f)
         variables = [args_list[i] for i in positions]
-        out = f(*args_list, **kwargs)
-        if isinstance(out, Value):
-            grads = gradients(out, variables, create_graph=create_graph)
-        elif _operand_float(out) is not None:  # a constant function
-            grads = [Value(0.0) if create_graph else 0.0 for _ in variables]
-        else:
-            raise TypeError(
-                f"{_name(f)} must return a scalar (a Value or a number) to be differentiated, "
-                f"got {type(out).__name__}"
-            )
-        if not create_graph:
-            out = float(out)
+        _nesting.depth += 1
+        try:
+            # Asking for a derivative overrides an enclosing no_grad, as torch.func.grad does.
+            with enable_grad():
+                out = f(*args_list, **kwargs)
+            if isinstance(out, Value):
+                with enable_grad():
+                    grads = gradients(out, variables, create_graph=create_graph)
+            elif _operand_float(out) is not None:  # a constant function
+                grads = [Value(0.0) if create_graph else 0.0 for _ in variables]
+            else:
+                raise TypeError(
+                    f"{_name(f)} must return a scalar (a Value or a number) to be differentiated, "
+                    f"got {type(out).__name__}"
+                )
+        finally:
+            _nesting.depth -= 1
+        out = as_value(out) if create_graph else float(out)
         return out, grads[0] if isinstance(argnums, int) else tuple(grads)
 
     value_and_grad_f.__name__ = f"value_and_grad({_name(f)})"

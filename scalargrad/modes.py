@@ -1,4 +1,4 @@
-"""Switches that change how the engine records graphs: ``no_grad`` and ``detect_anomaly``.
+"""Switches that change how the engine records graphs: ``no_grad``, ``enable_grad``, ``detect_anomaly``.
 
 Both are context managers that also work as decorators, and both are
 thread-local (as in PyTorch): entering ``no_grad`` in one thread does not stop
@@ -66,6 +66,21 @@ class no_grad(_Switch):
 
     def _new_modes(self) -> tuple[bool, bool]:
         return False, state.anomaly
+
+
+class enable_grad(_Switch):
+    """Record graphs again inside a ``no_grad`` block (as ``torch.enable_grad``).
+
+    >>> import scalargrad as sg
+    >>> with sg.no_grad():
+    ...     with sg.enable_grad():
+    ...         y = sg.Value(2.0) * 3
+    >>> len(y.parents)
+    2
+    """
+
+    def _new_modes(self) -> tuple[bool, bool]:
+        return True, state.anomaly
 
 
 class detect_anomaly(_Switch):

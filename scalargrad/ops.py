@@ -37,9 +37,15 @@ class Op:
     """Base class: one kind of node. Subclasses set ``name`` and the three methods."""
 
     name = ""
-    # PyTorch masks the gradient of a kink op with `where`, so a zero local
-    # derivative blocks the upstream gradient even when that is inf or nan.
-    masks_zero = False
+    # PyTorch computes some gradients with `where` rather than a product, so
+    # there a zero blocks the upstream gradient even when that is inf or nan
+    # (0 * inf would be nan). Ops that do this set `masks` and say, per node,
+    # which of their derivatives are masked.
+    masks = False
+
+    def masked(self, node: Value) -> tuple[bool, ...]:
+        """For each parent, whether its derivative is a mask (only called when ``masks``)."""
+        return (False,) * len(node._parents)
 
     def params(self) -> dict[str, float]:
         """Constants of the op itself, such as a leaky ReLU's slope."""
@@ -123,11 +129,17 @@ class Pow(Op):
 
     name = "pow"
     value = staticmethod(ieee.power)
+    masks = True
+
+    def masked(self, node: Value) -> tuple[bool, ...]:
+        # x**0 is constant in x: PyTorch's `where` returns 0 whatever comes from
+        # above. (Its 0**n mask in n is applied before the product, so an
+        # upstream inf still gives nan there, as here.)
+        return (node._parents[1].data == 0.0, False)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
         base, exponent = node._parents
         x, n = base.data, exponent.data
-        # PyTorch's masks: x**0 is constant in x, and 0**n (n >= 0) in n.
         d_base = 0.0 if n == 0.0 else n * ieee.power(x, n - 1.0)
         d_exponent = 0.0 if x == 0.0 and n >= 0.0 else node.data * ieee.log(x)
         return (d_base, d_exponent)
@@ -135,7 +147,9 @@ class Pow(Op):
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
         base, exponent = node._parents
         x, n = base.data, exponent.data
-        d_base = 0.0 if n == 0.0 else exponent * base ** (exponent - 1.0)
+        # Masks only where the formula has no value (at x = 0): elsewhere the
+        # full formula, which is 0 at n = 0 but whose own derivative in n is not.
+        d_base = 0.0 if n == 0.0 and x == 0.0 else exponent * base ** (exponent - 1.0)
         d_exponent = 0.0 if x == 0.0 and n >= 0.0 else node * base.log()
         return (d_base, d_exponent)
 
@@ -147,6 +161,11 @@ class Power(Op):
 
     def __init__(self, exponent: float) -> None:
         self.exponent = exponent
+        # x**0 is constant: PyTorch returns a zero gradient whatever comes from above.
+        self.masks = exponent == 0.0
+
+    def masked(self, node: Value) -> tuple[bool, ...]:
+        return (self.masks,)
 
     def params(self) -> dict[str, float]:
         return {"exponent": self.exponent}
@@ -262,7 +281,10 @@ class Sigmoid(Op):
 
 class ReLU(Op):
     name = "relu"
-    masks_zero = True
+    masks = True
+
+    def masked(self, node: Value) -> tuple[bool, ...]:
+        return (node._parents[0].data <= 0.0,)
 
     @staticmethod
     def value(x: float) -> float:
