@@ -14,7 +14,7 @@ PYTHON=${PYTHON:-python3}
 job=${1:-}
 
 case "$job" in
-  demo) extras="" ;;
+  demo) extras="[examples]" ;;
   test) extras="[test]" ;;
   bench) extras="[bench]" ;;
   *) echo "usage: bash run.sh demo|test|bench" >&2; exit 2 ;;

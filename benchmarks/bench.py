@@ -16,10 +16,11 @@ before it, as every training step does. For micrograd that garbage is a graph fu
 only by the cyclic collector; scalargrad's graphs are freed by reference
 counting the moment they are dropped.
 
-  W1   micrograd's moons demo: an MLP(2, [16, 16, 1]) of Values, 100 two-moons
-       points, SVM max-margin loss + 1e-4 L2, one full-batch SGD step
-       (forward + backward + update). "W1 dot" builds each neuron's weighted
-       sum as one ``scalargrad.dot`` node instead of a chain of binary ops.
+  W1   micrograd's moons demo: an MLP(2, [16, 16, 1]), 100 two-moons points,
+       SVM max-margin loss + 1e-4 L2, one full-batch SGD step (forward +
+       backward + update). scalargrad runs it twice: with ``scalargrad.nn.MLP``
+       (each neuron one ``dot`` node), and with the network written out as in
+       micrograd, one node per binary op.
   W2   a chain of 100,000 steps ``x = x*1.0001 + 0.0001``, built and
        backpropagated (micrograd needs a raised recursion limit and a large
        thread stack for it).
@@ -114,14 +115,32 @@ def dot_sum(w: list, x: list, b: Any) -> Any:
     return scalargrad.dot(w, x) + b
 
 
-def w1_setup(V: type, weighted_sum: Callable = chained_sum) -> Callable[[], float]:
+def w1_setup(V: type, weighted_sum: Callable | None = chained_sum) -> Callable[[], float]:
+    """One SGD step of micrograd's moons demo per call.
+
+    The network is written out here (a loop over neurons doing ``weighted_sum``),
+    or, with ``weighted_sum=None``, is a ``scalargrad.nn.MLP`` with the same
+    initial weights.
+    """
     points, labels = two_moons(100, 0.1)
-    layers = make_mlp(V, [2, 16, 16, 1])
-    params = [p for layer in layers for w, b in layer for p in (*w, b)]
+    if weighted_sum is None:
+        model = scalargrad.nn.MLP(2, [16, 16, 1], seed=1337)
+        params = model.parameters()
+
+        def score(point: tuple[float, float]) -> Any:
+            return model(point)
+
+    else:
+        layers = make_mlp(V, [2, 16, 16, 1])
+        params = [p for layer in layers for w, b in layer for p in (*w, b)]
+
+        def score(point: tuple[float, float]) -> Any:
+            return mlp_forward(layers, [V(x) for x in point], weighted_sum)
+
     step = [0]
 
     def one_step() -> float:
-        scores = [mlp_forward(layers, [V(x) for x in point], weighted_sum) for point in points]
+        scores = [score(point) for point in points]
         losses = [(1 + -y * s).relu() for y, s in zip(labels, scores)]
         loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
         for p in params:
@@ -238,8 +257,8 @@ def workloads(quick: bool) -> dict[str, tuple[int, Contenders]]:
     return {
         "W1 moons MLP step": (6, {
             "micrograd": lambda: w1_setup(mg),  # each run is one step of one model
-            "scalargrad": lambda: w1_setup(sg),
-            "scalargrad, dot neurons": lambda: w1_setup(sg, dot_sum),
+            "scalargrad": lambda: w1_setup(sg, None),  # nn.MLP: one dot node per neuron
+            "scalargrad, binary ops": lambda: w1_setup(sg),
         }),
         f"W2 deep chain {n:,}": (2, {"micrograd": deep(w2_chain, mg), "scalargrad": deep(w2_chain, sg)}),
         f"W3 sum of {n:,} products": (2, {
