@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, SupportsFloat, Union
 
 from scalargrad import ieee, ops
 from scalargrad.modes import state as _mode
 
 Number = Union[int, float]
 Operand = Union["Value", Number]
+
 
 def _as_float(x: Any) -> float:
     """The float of a real number; ``TypeError`` naming anything else."""
@@ -55,22 +56,11 @@ def _binary_operators(
     value = op.value
 
     def forward(a: Value, b: Any) -> Any:  # a Value, or NotImplemented
-        if type(b) is not Value:
-            if type(b) is float:
-                x = b
-            elif isinstance(b, Value):
-                x = None
-            else:
-                x = _operand_float(b)
-                if x is None:
-                    return NotImplemented
-            if x is not None:
-                b = _new(Value)
-                b.data = x
-                b.grad = 0.0
-                b.label = ""
-                b._op = None
-                b._parents = ()
+        if type(b) is not Value and not isinstance(b, Value):
+            x = b if type(b) is float else _operand_float(b)
+            if x is None:
+                return NotImplemented
+            b = _constant(x)
         if not _mode.plain:
             return _node(value(a.data, b.data), op, (a, b))
         node = _new(Value)
@@ -111,7 +101,7 @@ class Value:
     grad: float
     label: str
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: SupportsFloat, label: str = "") -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
         self.data = _as_float(data)
