@@ -1,0 +1,271 @@
+"""scalargrad.testing: its strategies draw what they promise and its assertions catch wrong gradients."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import random
+import re
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import assume, find, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+import scalargrad as sg
+from scalargrad import Value
+from scalargrad.testing import (
+    ALL_OPS,
+    DEFAULT_OPS,
+    Expression,
+    assert_gradients_match,
+    assert_second_derivative_matches,
+    expressions,
+    finite_floats,
+)
+
+SMALLEST_NORMAL = 2.2250738585072014e-308
+KINKS = {"relu", "leaky_relu", "abs"}
+SATURATING = {"sin", "cos", "tanh", "sigmoid"}
+# what `from scalargrad import *` brings into scope: the names a formula may use
+NAMESPACE = {name: getattr(sg, name) for name in sg.__all__}
+
+
+def graph(expr: Expression, xs: Any) -> tuple[Value, list[Value]]:
+    out = expr(*[Value(x) for x in xs])
+    return out, sg.topological_order(out)
+
+
+def op_names(expr: Expression, xs: Any) -> set[str]:
+    return {node.op.name for node in graph(expr, xs)[1] if node.op is not None}
+
+
+def find_expression(condition: Any, **kwargs: Any) -> Expression:
+    return find(
+        expressions(**kwargs), condition,
+        settings=settings(max_examples=2000, database=None), random=random.Random(0),
+    )
+
+
+# ------------------------------------------------------------ finite_floats
+
+
+@given(data=st.data())
+def test_finite_floats_stay_in_range_and_are_normal(data: st.DataObject) -> None:
+    low = data.draw(st.floats(-1e6, 1e6, allow_subnormal=False), label="low")
+    high = data.draw(st.floats(low, 1e6, allow_subnormal=False), label="high")
+    x = data.draw(finite_floats(low, high), label="x")
+    assert type(x) is float and math.isfinite(x)
+    assert low <= x <= high
+    assert x == 0.0 or abs(x) >= SMALLEST_NORMAL
+
+
+@given(x=finite_floats())
+def test_finite_floats_default_range(x: float) -> None:
+    assert -10.0 <= x <= 10.0 and math.isfinite(x)
+
+
+def test_finite_floats_rejects_an_empty_range() -> None:
+    with pytest.raises(InvalidArgument):
+        finite_floats(1.0, -1.0).validate()
+
+
+# -------------------------------------------------------------- expressions
+
+
+@given(expr=expressions(n_inputs=3, max_depth=4), xs=st.tuples(finite_floats(), finite_floats(), finite_floats()))
+def test_expressions_keep_values_moderate(expr: Expression, xs: tuple[float, float, float]) -> None:
+    """The documented bounds: |every value| <= 1e4 and |argument of a saturating function| <= 100."""
+    out, nodes = graph(expr, xs)
+    assert all(abs(node.data) <= 1e4 for node in nodes), repr(expr)
+    for node in nodes:
+        if node.op is not None and node.op.name in SATURATING:
+            assert abs(node.parents[0].data) <= 100.0, f"{expr!r}: {node.op.name} of {node.parents[0].data!r}"
+    assert math.isfinite(out.data)
+
+
+@given(data=st.data())
+def test_expressions_respect_a_smaller_input_bound(data: st.DataObject) -> None:
+    bound = data.draw(st.floats(0.1, 100.0), label="input_bound")
+    expr = data.draw(expressions(n_inputs=2, input_bound=bound), label="expr")
+    xs = data.draw(st.tuples(finite_floats(-bound, bound), finite_floats(-bound, bound)), label="xs")
+    assert all(abs(node.data) <= 1e4 for node in graph(expr, xs)[1]), repr(expr)
+
+
+@given(expr=expressions(n_inputs=2), x0=finite_floats(), x1=finite_floats())
+def test_expression_repr_is_the_formula_as_runnable_code(expr: Expression, x0: float, x1: float) -> None:
+    """``repr`` is a lambda that, after ``from scalargrad import *``, is the same function."""
+    assert repr(expr) == f"lambda x0, x1: {expr}"
+    rebuilt = eval(repr(expr), dict(NAMESPACE))  # noqa: S307 - the formula is our own output
+    a, b = Value(x0), Value(x1)
+    out = rebuilt(a, b)
+    out = out if isinstance(out, Value) else Value(out)
+    out.backward()
+    c, d = Value(x0), Value(x1)
+    reference = expr(c, d)
+    reference.backward()
+    assert (out.data, a.grad, b.grad) == (reference.data, c.grad, d.grad), repr(expr)
+
+
+@given(expr=expressions(n_inputs=2, max_depth=4))
+def test_expression_text_is_readable(expr: Expression) -> None:
+    text = str(expr)
+    assert "Value" not in text and "<" not in text and "object" not in text
+    words = set(re.findall(r"[A-Za-z_]\w*", text))
+    assert words <= {"x0", "x1"} | set(DEFAULT_OPS), text
+    assert text.count("(") == text.count(")") and text.count("[") == text.count("]")
+    assert "--" not in text and "+ -" not in text and "* -" not in text  # negatives are bracketed
+
+
+@given(expr=expressions(n_inputs=2), x0=finite_floats(), x1=finite_floats())
+def test_expression_of_floats_is_a_float(expr: Expression, x0: float, x1: float) -> None:
+    y = expr(x0, x1)
+    assert type(y) is float and math.isfinite(y)
+    assert isinstance(expr(Value(x0), Value(x1)), Value)
+
+
+@given(expr=expressions(n_inputs=2), x=finite_floats())
+def test_expression_arity_is_checked(expr: Expression, x: float) -> None:
+    with pytest.raises(TypeError, match="takes 2 inputs"):
+        expr(x)
+
+
+@given(expr=expressions(n_inputs=2, max_depth=4), x0=finite_floats(), x1=finite_floats())
+def test_default_expressions_have_no_kinks(expr: Expression, x0: float, x1: float) -> None:
+    assert not op_names(expr, (x0, x1)) & KINKS, repr(expr)
+
+
+@given(data=st.data())
+def test_expressions_use_only_the_chosen_functions(data: st.DataObject) -> None:
+    chosen = data.draw(st.lists(st.sampled_from(ALL_OPS), min_size=1, unique=True), label="ops")
+    expr = data.draw(expressions(n_inputs=2, ops=chosen), label="expr")
+    called = set(re.findall(r"([a-z_]+)\(", str(expr)))
+    assert called <= set(chosen), f"{expr!r} calls {called - set(chosen)} outside {chosen}"
+    names = op_names(expr, (0.5, -1.5))
+    # what needs no name: the 1 + e**2 around log, sqrt, div and real powers
+    # (add, pow) and the scaling of an input, as in exp(0.5 * x0) (mul)
+    assert names - {"add", "mul", "pow"} <= set(chosen), repr(expr)
+
+
+@pytest.mark.parametrize("name", ALL_OPS)
+def test_every_op_can_be_drawn(name: str) -> None:
+    ops = DEFAULT_OPS if name in DEFAULT_OPS else (name, "add")
+    expr = find_expression(lambda e: name in op_names(e, (0.3, 0.7)), n_inputs=2, ops=ops)
+    assert name in op_names(expr, (0.3, 0.7))
+
+
+def test_shrunk_example_is_small() -> None:
+    """A failure shrinks to the least formula that shows it."""
+    expr = find_expression(lambda e: "tanh" in str(e), n_inputs=2)
+    assert repr(expr) == "lambda x0, x1: tanh(x0)"
+
+
+@given(expr=expressions(n_inputs=1, max_depth=0))
+def test_depth_zero_is_a_leaf(expr: Expression) -> None:
+    out, nodes = graph(expr, (1.25,))
+    assert len(nodes) == 1 and re.fullmatch(r"x0|-?[0-9.]+", str(expr)), repr(expr)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"ops": ["tanh", "nope"]}, "unknown op"),
+        ({"ops": "tanh"}, "sequence of names"),
+        ({"ops": []}, "at least one"),
+        ({"n_inputs": 0}, "n_inputs"),
+        ({"max_depth": -1}, "max_depth"),
+        ({"input_bound": 0.0}, "input_bound"),
+    ],
+)
+def test_expressions_reject_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        expressions(**kwargs)
+
+
+@given(expr=expressions(n_inputs=2, ops=ALL_OPS), x0=finite_floats(), x1=finite_floats())
+def test_kinked_expressions_away_from_their_kinks(expr: Expression, x0: float, x1: float) -> None:
+    _, nodes = graph(expr, (x0, x1))
+    assume(all(abs(n.parents[0].data) > 1e-3 for n in nodes if n.op is not None and n.op.name in KINKS))
+    assert_gradients_match(expr, x0, x1)
+
+
+# --------------------------------------------------- gradient assertions
+
+
+@given(expr=expressions(n_inputs=2), x0=finite_floats(), x1=finite_floats())
+def test_assert_gradients_match_passes_on_correct_gradients(expr: Expression, x0: float, x1: float) -> None:
+    assert_gradients_match(expr, x0, x1)
+    assert_gradients_match(expr, Value(x0), Value(x1))  # Values are inputs too
+
+
+@given(x=finite_floats(0.1, 10.0), negative=st.booleans())
+def test_assert_gradients_match_catches_a_cut_graph(x: float, negative: bool) -> None:
+    x = -x if negative else x
+
+    def square_with_a_cut(v: Value) -> Value:
+        return v * v.data  # the engine sees x * const: gradient x, true derivative 2x
+
+    with pytest.raises(AssertionError) as raised:
+        assert_gradients_match(square_with_a_cut, x)
+    message = str(raised.value)
+    assert "analytic" in message and "numeric" in message
+    assert "square_with_a_cut" in message  # gradcheck's name for it, and the repr
+    assert f"inputs: ({x!r})" in message
+    row = next(line for line in message.splitlines() if line.startswith("* x0"))
+    analytic, numeric = map(float, row.split()[3:5])
+    assert math.isclose(analytic, x, rel_tol=1e-8) and math.isclose(numeric, 2 * x, rel_tol=1e-6)
+
+
+@given(expr=expressions(n_inputs=2), x0=finite_floats(), x1=finite_floats())
+def test_assert_gradients_match_names_a_failing_expression(expr: Expression, x0: float, x1: float) -> None:
+    def wrong(a: Value, b: Value) -> Value:
+        return expr(a, b) + Value(a.data)  # a number that moves with x0, unseen by the graph
+
+    with pytest.raises(AssertionError, match=re.escape(f"function: {wrong!r}")):
+        assert_gradients_match(wrong, x0, x1)
+
+
+def test_assert_gradients_match_tolerances_are_passed_on() -> None:
+    slightly_off = lambda v: v + 1e-4 * v.data  # noqa: E731 - gradient 1, numeric 1.0001
+    assert_gradients_match(slightly_off, 2.0)  # within rtol=1e-3
+    with pytest.raises(AssertionError, match="rtol=1e-06"):
+        assert_gradients_match(slightly_off, 2.0, atol=0.0, rtol=1e-6)
+    with pytest.raises(ValueError):
+        assert_gradients_match(slightly_off, 2.0, eps=0.0)
+
+
+@given(expr=expressions(n_inputs=2), x0=finite_floats(), x1=finite_floats())
+def test_assert_second_derivative_matches_passes_on_correct_functions(expr: Expression, x0: float, x1: float) -> None:
+    assert_second_derivative_matches(expr, x0, x1)
+
+
+@given(x=finite_floats(0.5, 5.0), y=finite_floats(0.5, 5.0))
+def test_assert_second_derivative_matches_catches_a_wrong_mixed_partial(x: float, y: float) -> None:
+    def f(a: Value, b: Value) -> Value:
+        return a * b * b.data  # d/dx is y*y as a number but y*const in the graph
+
+    with pytest.raises(AssertionError) as raised:
+        assert_second_derivative_matches(f, x, y)
+    message = str(raised.value)
+    assert "analytic" in message and "numeric" in message and f"function: {f!r}" in message
+    # numerically grad f = (y*y, x*y), in the graph (y*c, x*c) with c = y a constant
+    failing = [line.split()[1] for line in message.splitlines() if line.startswith("* ")]
+    assert failing == ["d2/dx0dx1", "d2/dx1dx1"]
+
+
+def test_assert_second_derivative_matches_needs_an_input() -> None:
+    with pytest.raises(ValueError):
+        assert_second_derivative_matches(lambda: Value(1.0))
+
+
+# ------------------------------------------------------------------ import
+
+
+def test_import_without_hypothesis_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [m for m in sys.modules if m == "hypothesis" or m.startswith("hypothesis.")]:
+        monkeypatch.setitem(sys.modules, name, None)  # None makes `import name` fail
+    monkeypatch.delitem(sys.modules, "scalargrad.testing")
+    with pytest.raises(ImportError, match=re.escape("pip install scalargrad[testing]")):
+        importlib.import_module("scalargrad.testing")
