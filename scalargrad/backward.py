@@ -118,7 +118,7 @@ def _raise_first_anomaly(nodes_root_first: Iterable[Value], seed: float) -> None
             continue
         op = node._op
         assert op is not None  # a node with parents has an op
-        masks = op.masked(node) if op.masks else (False,) * len(node._parents)
+        masks = op.masked(node)
         for parent, d, masked in zip(node._parents, op.derivatives(node), masks):
             contribution = 0.0 if masked else g * d
             if contribution - contribution != 0.0:
@@ -162,7 +162,7 @@ def gradients(
             continue
         op: Op = node._op  # type: ignore[assignment]  # a node with parents has an op
         derivatives = op.graph_derivatives(node) if create_graph else op.derivatives(node)
-        masks = op.masked(node) if op.masks else (False,) * len(node._parents)
+        masks = op.masked(node)
         for parent, d, masked in zip(node._parents, derivatives, masks):
             # A mask drops a constant zero; a derivative built as a Value is
             # kept, since its own derivative need not be zero.

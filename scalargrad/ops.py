@@ -44,7 +44,7 @@ class Op:
     masks = False
 
     def masked(self, node: Value) -> tuple[bool, ...]:
-        """For each parent, whether its derivative is a mask (only called when ``masks``)."""
+        """For each parent, whether its derivative is a mask (all False unless ``masks``)."""
         return (False,) * len(node._parents)
 
     def params(self) -> dict[str, float]:
