@@ -27,15 +27,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import scalargrad as sg
 from scalargrad import losses, nn, optim
 
-try:  # the progress bar is optional
-    from tqdm import tqdm
-except ImportError:  # pragma: no cover - depends on the environment
-    tqdm = None
+from _cli import positive_float, progress_bar
 
 I1 = 0.1
 TARGET = 0.9
@@ -103,44 +100,26 @@ def train(
     """
     model = build_model(w1, w2)
     optimizer = optim.SGD(model.parameters(), lr=lr)
-    counter: Iterator[int] = itertools.count(1)
-    bar = None
-    if progress and tqdm is not None:
-        bar = tqdm(counter, desc="training", unit=" it", file=sys.stderr, leave=False)
-        counter = iter(bar)
-    try:
-        for iteration in counter:
+    with progress_bar(itertools.count(1), desc="training", unit=" it", enabled=progress) as bar:
+        for iteration in bar:
             if iteration > max_iterations:
                 raise RuntimeError(f"E still >= {tolerance} after {max_iterations} iterations (lr={lr})")
             e, out = error(model)
-            if bar is not None and iteration % 50 == 1:
+            if iteration % 50 == 1:
                 bar.set_postfix(E=f"{e.data:.3g}", refresh=False)
             if e.data < tolerance:
                 return (iteration, *weights(model), out.data)
             optimizer.zero_grad()
             e.backward()
             optimizer.step()
-    finally:
-        if bar is not None:
-            bar.close()
     raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
-
-
-def _positive_float(text: str) -> float:
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not number > 0.0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lr", type=_positive_float, default=LEARNING_RATE,
+    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
                         help=f"learning rate (default {LEARNING_RATE})")
-    parser.add_argument("--tolerance", type=_positive_float, default=TOLERANCE,
+    parser.add_argument("--tolerance", type=positive_float, default=TOLERANCE,
                         help=f"train until E falls below this (default {TOLERANCE})")
     args = parser.parse_args(argv)
 

@@ -24,14 +24,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import scalargrad as sg
 
-try:  # a progress bar is a nicety, not a requirement
-    from tqdm import tqdm
-except ImportError:  # pragma: no cover - depends on the environment
-    tqdm = None
+from _cli import positive_float, progress_bar
 
 I1 = 0.1
 TARGET = 0.9
@@ -100,13 +97,8 @@ def train(
     tolerance and makes no update, so the weights returned are the ones that
     produced the returned output.
     """
-    counter: Iterator[int] = itertools.count(1)
-    bar = None
-    if progress and tqdm is not None:
-        bar = tqdm(counter, desc="training", unit=" it", file=sys.stderr, leave=False)
-        counter = iter(bar)
-    try:
-        for iteration in counter:
+    with progress_bar(itertools.count(1), desc="training", unit=" it", enabled=progress) as bar:
+        for iteration in bar:
             if iteration > max_iterations:
                 raise RuntimeError(
                     f"E still >= {tolerance} after {max_iterations} iterations "
@@ -114,16 +106,13 @@ def train(
                 )
             nodes = build(w1, w2)
             error = nodes["E"]
-            if bar is not None and iteration % 50 == 1:
+            if iteration % 50 == 1:
                 bar.set_postfix(E=f"{error.data:.3g}", refresh=False)
             if error.data < tolerance:
                 return iteration, w1, w2, nodes["outo"].data
             error.backward()
             w1 -= lr * nodes["w1"].grad
             w2 -= lr * nodes["w2"].grad
-    finally:
-        if bar is not None:
-            bar.close()
     raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
 
 
@@ -160,21 +149,11 @@ def _show_chain(nodes: dict[str, sg.Value], path: Sequence[str]) -> None:
     print(f"    backward() put in {bottom}.grad  {nodes[bottom].grad: .17g}")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not number > 0.0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return number
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lr", type=_positive_float, default=LEARNING_RATE,
+    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
                         help=f"learning rate (default {LEARNING_RATE})")
-    parser.add_argument("--tolerance", type=_positive_float, default=TOLERANCE,
+    parser.add_argument("--tolerance", type=positive_float, default=TOLERANCE,
                         help=f"train until E falls below this (default {TOLERANCE})")
     args = parser.parse_args(argv)
 

@@ -41,10 +41,7 @@ from dataclasses import dataclass
 import scalargrad as sg
 from scalargrad import losses, nn, optim
 
-try:  # the progress bar is optional
-    from tqdm import tqdm
-except ImportError:  # pragma: no cover - depends on the environment
-    tqdm = None
+from _cli import positive_int, progress_bar, write
 
 SAMPLES = 100
 NOISE = 0.1
@@ -134,25 +131,16 @@ def train(
     """
     optimizer = optim.SGD(model.parameters(), lr=lambda k: learning_rate(k, steps))
     history: list[tuple[float, float]] = []
-    step_range = range(steps)
-    bar = None
-    if progress and tqdm is not None:
-        bar = tqdm(step_range, desc="training", unit=" step", file=sys.stderr, leave=False)
-        step_range = bar
-    try:
-        for k in step_range:
+    with progress_bar(range(steps), desc="training", unit=" step", enabled=progress) as bar:
+        for k in bar:
             loss, accuracy = loss_and_accuracy(model, points, labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             history.append((loss.data, accuracy))
-            if bar is not None:
-                bar.set_postfix(loss=f"{loss.data:.4f}", acc=f"{accuracy:.0%}", refresh=False)
+            bar.set_postfix(loss=f"{loss.data:.4f}", acc=f"{accuracy:.0%}", refresh=False)
             if on_step is not None:
                 on_step(k, loss.data, accuracy)
-    finally:
-        if bar is not None:
-            bar.close()
     return history
 
 
@@ -189,19 +177,9 @@ def decision_map(model: nn.MLP, points: Sequence[Point], labels: Sequence[int],
     return "\n".join([border, *("|" + "".join(line) + "|" for line in grid), border])
 
 
-def _positive_int(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return number
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=_positive_int, default=STEPS,
+    parser.add_argument("--epochs", type=positive_int, default=STEPS,
                         help=f"full-batch steps; the rate decays over them (default {STEPS})")
     parser.add_argument("--seed", type=int, default=SEED,
                         help=f"seed of the data and of the initial weights (default {SEED})")
@@ -215,11 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(model.parameters())} parameters; {len(points)} points, seed {args.seed}\n")
 
     def report(k: int, loss: float, accuracy: float) -> None:
-        line = f"step {k:>3}  loss {loss:.6f}  accuracy {accuracy * 100:5.1f}%"
-        if tqdm is not None:
-            tqdm.write(line)  # above the progress bar, not through it
-        else:  # pragma: no cover - depends on the environment
-            print(line)
+        write(f"step {k:>3}  loss {loss:.6f}  accuracy {accuracy * 100:5.1f}%")
 
     sys.stdout.flush()
     train(model, points, labels, args.epochs, progress=True, on_step=report)

@@ -46,10 +46,7 @@ from dataclasses import dataclass
 
 from scalargrad import nn
 
-try:  # the progress bar is optional
-    from tqdm import tqdm
-except ImportError:  # pragma: no cover - depends on the environment
-    tqdm = None
+from _cli import positive_float, positive_int, progress_bar
 
 SHIFT = 1e-10
 INITIAL_WEIGHT = 0.01
@@ -122,13 +119,8 @@ def train(
     params = neuron.parameters()
     rows = [([a + SHIFT, b + SHIFT], t + SHIFT) for a, b, t in table]
     scaled = rule == "tutorial"
-    epoch_range = range(epochs)
-    bar = None
-    if progress and tqdm is not None:
-        bar = tqdm(epoch_range, desc=f"{rule} rule", unit=" epoch", file=sys.stderr, leave=False)
-        epoch_range = bar
-    try:
-        for epoch in epoch_range:
+    with progress_bar(range(epochs), desc=f"{rule} rule", unit=" epoch", enabled=progress) as bar:
+        for epoch in bar:
             total = 0.0
             for x, target in rows:
                 error = (neuron(x) - target) ** 2
@@ -139,11 +131,8 @@ def train(
                 for p in params:
                     p.data -= step * p.grad
                 total += error.data
-            if bar is not None and epoch % 500 == 0:
+            if epoch % 500 == 0:
                 bar.set_postfix(E=f"{total:.4g}", refresh=False)
-    finally:
-        if bar is not None:
-            bar.close()
     return neuron
 
 
@@ -196,33 +185,13 @@ def _compare_rules(tutorial: GateFit, textbook: GateFit) -> None:
     print(f"    {'sum (y - t)^2':<16}{tutorial.squared_error:>18.6f}{textbook.squared_error:>18.6f}")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return number
-
-
-def _positive_float(text: str) -> float:
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not number > 0.0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return number
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=_positive_int, default=EPOCHS,
+    parser.add_argument("--epochs", type=positive_int, default=EPOCHS,
                         help=f"passes over the AND and OR tables (default {EPOCHS})")
-    parser.add_argument("--xor-epochs", type=_positive_int, default=XOR_EPOCHS,
+    parser.add_argument("--xor-epochs", type=positive_int, default=XOR_EPOCHS,
                         help=f"passes over the XOR table (default {XOR_EPOCHS})")
-    parser.add_argument("--lr", type=_positive_float, default=LEARNING_RATE,
+    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
                         help=f"learning rate (default {LEARNING_RATE})")
     args = parser.parse_args(argv)
 

@@ -42,10 +42,7 @@ from dataclasses import dataclass
 
 from scalargrad import losses, nn, optim
 
-try:  # the progress bar is optional
-    from tqdm import tqdm
-except ImportError:  # pragma: no cover - depends on the environment
-    tqdm = None
+from _cli import positive_float, positive_int, progress_bar
 
 INPUTS = ((0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1))
 TARGETS = (0, 1, 1, 0)
@@ -121,13 +118,8 @@ def train(
     costs: list[float] = []
     initial: list[float] = []
     outputs: list[float] = []
-    steps = range(iterations)
-    bar = None
-    if progress and tqdm is not None:
-        bar = tqdm(steps, desc="training", unit=" it", file=sys.stderr, leave=False)
-        steps = bar
-    try:
-        for i in steps:
+    with progress_bar(range(iterations), desc="training", unit=" it", enabled=progress) as bar:
+        for i in bar:
             predictions = [model(x)[0] for x in batch]
             cost = losses.half_squared_error(predictions, TARGETS, reduction="sum")
             outputs = [y.data for y in predictions]
@@ -137,11 +129,8 @@ def train(
             optimizer.zero_grad()
             cost.backward()
             optimizer.step()
-            if bar is not None and i % 50 == 0:
+            if i % 50 == 0:
                 bar.set_postfix(cost=f"{cost.data:.4g}", refresh=False)
-    finally:
-        if bar is not None:
-            bar.close()
     return Run(model=model, initial_outputs=initial, final_outputs=outputs, costs=costs)
 
 
@@ -152,31 +141,11 @@ def _column(numbers: Sequence[float]) -> str:
     return "\n".join(f"    {y:.3f}   ({y:.8f})" for y in numbers)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return number
-
-
-def _positive_float(text: str) -> float:
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not number > 0.0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return number
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=_positive_int, default=ITERATIONS,
+    parser.add_argument("--epochs", type=positive_int, default=ITERATIONS,
                         help=f"full-batch iterations (default {ITERATIONS})")
-    parser.add_argument("--lr", type=_positive_float, default=LEARNING_RATE,
+    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
                         help=f"learning rate (default {LEARNING_RATE:g})")
     args = parser.parse_args(argv)
 

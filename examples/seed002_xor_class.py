@@ -36,10 +36,7 @@ from collections.abc import Sequence
 import scalargrad as sg
 from scalargrad import losses, nn, optim
 
-try:  # the progress bar is optional
-    from tqdm import tqdm
-except ImportError:  # pragma: no cover - depends on the environment
-    tqdm = None
+from _cli import positive_float, positive_int, progress_bar
 
 INPUTS = ((0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1))
 TARGETS = (0, 1, 1, 0)
@@ -110,20 +107,12 @@ class NeuralNetwork:
     def train(self, epochs: int, progress: bool = False) -> float:
         """``epochs`` rounds of feedforward + backprop; returns the last loss."""
         loss = float("nan")
-        rounds = range(epochs)
-        bar = None
-        if progress and tqdm is not None:
-            bar = tqdm(rounds, desc="training", unit=" epoch", file=sys.stderr, leave=False)
-            rounds = bar
-        try:
-            for epoch in rounds:
+        with progress_bar(range(epochs), desc="training", unit=" epoch", enabled=progress) as bar:
+            for epoch in bar:
                 self.feedforward()
                 loss = self.backprop()
-                if bar is not None and epoch % 100 == 0:
+                if epoch % 100 == 0:
                     bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-        finally:
-            if bar is not None:
-                bar.close()
         return loss
 
     def predict(self, x: Sequence[float]) -> float:
@@ -153,33 +142,13 @@ def run(seed: int = SEED, epochs: int = EPOCHS, lr: float = LEARNING_RATE,
     return net
 
 
-def _positive_int(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return number
-
-
-def _positive_float(text: str) -> float:
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not number > 0.0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return number
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=_positive_int, default=EPOCHS,
+    parser.add_argument("--epochs", type=positive_int, default=EPOCHS,
                         help=f"full-batch epochs (default {EPOCHS})")
     parser.add_argument("--seed", type=int, default=SEED,
                         help=f"seed of the initial weights (default {SEED})")
-    parser.add_argument("--lr", type=_positive_float, default=LEARNING_RATE,
+    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
                         help=f"learning rate (default {LEARNING_RATE})")
     args = parser.parse_args(argv)
 

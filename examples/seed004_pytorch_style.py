@@ -41,10 +41,7 @@ from dataclasses import dataclass
 import scalargrad as sg
 from scalargrad import losses, nn, optim
 
-try:  # the progress bar is optional
-    from tqdm import tqdm
-except ImportError:  # pragma: no cover - depends on the environment
-    tqdm = None
+from _cli import positive_float, positive_int, progress_bar, write
 
 XOR_INPUTS = ((0, 0), (0, 1), (1, 0), (1, 1))
 # one-hot targets: a 1 in the first column marks XOR = 0, in the second XOR = 1
@@ -130,13 +127,8 @@ def train(
     optimizer = optim.SGD(model.parameters(), lr=lr)
     samples = [(list(x), list(t)) for x, t in zip(XOR_INPUTS, ONE_HOT)]
     history: list[float] = []
-    epoch_range = range(1, epochs + 1)
-    bar = None
-    if progress and tqdm is not None:
-        bar = tqdm(epoch_range, desc="training", unit=" epoch", file=sys.stderr, leave=False)
-        epoch_range = bar
-    try:
-        for epoch in epoch_range:
+    with progress_bar(range(1, epochs + 1), desc="training", unit=" epoch", enabled=progress) as bar:
+        for epoch in bar:
             total = 0.0
             for x, target in samples:
                 loss = losses.mse(model(x), target)
@@ -145,13 +137,10 @@ def train(
                 loss.backward()
                 optimizer.step()
             history.append(total / len(samples))
-            if bar is not None and epoch % 20 == 1:
+            if epoch % 20 == 1:
                 bar.set_postfix(mse=f"{history[-1]:.3g}", refresh=False)
             if on_epoch is not None:
                 on_epoch(epoch, history[-1])
-    finally:
-        if bar is not None:
-            bar.close()
     return history
 
 
@@ -180,38 +169,18 @@ def _show_answers(outputs: Sequence[Sequence[float]]) -> None:
               f"actual {actual}{'' if c == actual else '   WRONG'}")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return number
-
-
-def _positive_float(text: str) -> float:
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not number > 0.0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return number
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=_positive_int, default=EPOCHS,
+    parser.add_argument("--epochs", type=positive_int, default=EPOCHS,
                         help=f"passes over the four samples (default {EPOCHS})")
     parser.add_argument("--seed", type=int, default=SEED,
                         help=f"seed of the initial weights (default {SEED})")
-    parser.add_argument("--lr", type=_positive_float, default=LEARNING_RATE,
+    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
                         help=f"learning rate (default {LEARNING_RATE})")
     parser.add_argument("--init", choices=INITS, default="tutorial",
                         help="initial weights: the tutorial's uniform [-0.5, 0.5) or nn.Linear's own "
                              "(default tutorial)")
-    parser.add_argument("--print-every", type=_positive_int, default=300, metavar="N",
+    parser.add_argument("--print-every", type=positive_int, default=300, metavar="N",
                         help="print the error every N epochs, and always the last five (default 300)")
     args = parser.parse_args(argv)
 
@@ -222,11 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def report(epoch: int, error: float) -> None:
         if epoch % args.print_every == 0 or epoch > args.epochs - 5:
-            line = f"  epoch {epoch:>{len(str(args.epochs))}}/{args.epochs}   mean squared error {error:.6f}"
-            if tqdm is not None:
-                tqdm.write(line)  # prints above the progress bar instead of through it
-            else:  # pragma: no cover - depends on the environment
-                print(line)
+            write(f"  epoch {epoch:>{len(str(args.epochs))}}/{args.epochs}   mean squared error {error:.6f}")
 
     print(f"\nTraining: per-sample SGD, lr {args.lr}, {args.epochs} epochs")
     sys.stdout.flush()
