@@ -19,7 +19,7 @@ from typing import Union
 
 from scalargrad.modes import state as _mode
 from scalargrad.ops import Op
-from scalargrad.value import Value, _as_float, _constant
+from scalargrad.value import Value, _constant, _operand_float
 
 Gradient = Union[Value, float]
 
@@ -69,7 +69,11 @@ def topological_order(root: Value, *, zero_interior_grads: bool = False) -> list
 
 def backward(root: Value, gradient: float = 1.0) -> None:
     """Backpropagate from ``root`` into ``.grad`` (see ``Value.backward``)."""
-    seed = _as_float(gradient)
+    seed = _operand_float(gradient)
+    if seed is None:
+        raise TypeError(
+            f"backward() takes a real number as gradient, got {type(gradient).__name__} {gradient!r}"
+        )
     # Interior nodes restart from zero; leaves accumulate across passes.
     order = topological_order(root, zero_interior_grads=True)
     root.grad += seed

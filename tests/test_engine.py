@@ -1018,3 +1018,9 @@ def test_module_functions_on_numbers_return_floats():
                             (sg.sigmoid, 0, 0.5), (sg.relu, -3, 0.0), (sg.softplus, 0, math.log(2))):
         out = fn(x)
         assert type(out) is float and out == expected, fn.__name__
+
+
+def test_backward_rejects_a_non_number_gradient_naming_backward():
+    y = Value(2.0) * 3
+    with pytest.raises(TypeError, match=r"backward\(\) takes a real number as gradient, got str 'x'"):
+        y.backward("x")
