@@ -1,0 +1,353 @@
+"""A record of one backward pass, as plain data that renderers can read.
+
+``trace(root)`` walks a finished graph through the engine's public API
+(``Value.parents``, ``Value.op``, ``Value.local_derivatives()``,
+``topological_order``) and returns a :class:`Trace`: the nodes in topological
+order and the backward pass as an ordered list of :class:`Step` s. Each step
+completes one node's gradient as the sum of its :class:`Contribution` s, one per
+edge to a node that consumed it::
+
+    d root / d node  =  sum over edges  (d root / d consumer) * (d consumer / d node)
+
+Everything in the record is an int, float, str, bool, ``None``, tuple or dict,
+so drawings, text and web pages never touch a ``Value``. The gradients are
+computed by the trace itself, the way ``backward()`` computes them (same order
+of additions, same masks), so they equal what ``backward()`` would put in
+``.grad`` on a fresh graph; tracing never changes the graph.
+
+The chain of seed 003, where ``neto``'s gradient comes from ``outo`` alone:
+
+>>> from scalargrad import Value
+>>> i1, w1, w2 = Value(0.1, label="i1"), Value(0.5, label="w1"), Value(0.5, label="w2")
+>>> neth = i1 * w1; neth.label = "neth"
+>>> outh = neth.sigmoid(); outh.label = "outh"
+>>> neto = outh * w2; neto.label = "neto"
+>>> outo = neto.sigmoid(); outo.label = "outo"
+>>> E = 0.5 * (0.9 - outo) ** 2; E.label = "E"
+>>> t = trace(E)
+>>> [node.name for node in t.nodes]
+['0.5', '0.9', 'i1', 'w1', 'neth', 'outh', 'w2', 'neto', 'outo', 'n9', 'n10', 'E']
+>>> (c,) = t.step("neto").contributions
+>>> t.nodes[c.consumer].name
+'outo'
+>>> print(f"{c.consumer_grad:.6f} x {c.local_derivative:.6f} = {c.product:.6f}")
+-0.336286 x 0.245941 = -0.082706
+>>> print(f"{t.gradient_of('w2'):.6f} {t.gradient_of('w1'):.6f}")
+-0.042387 -0.001033
+>>> w2.grad                     # untouched
+0.0
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from scalargrad.backward import topological_order
+from scalargrad.value import Value
+
+__all__ = ["Contribution", "NodeRecord", "Step", "Trace", "trace"]
+
+# A float as it appears in ``to_dict()``: finite floats stay floats, inf and nan
+# become the strings "inf", "-inf" and "nan" so the output is strict JSON.
+JSONFloat = Union[float, str]
+
+
+@dataclass(frozen=True)
+class NodeRecord:
+    """One node of the graph, as plain data.
+
+    ``index`` is the node's position in topological order (every parent has a
+    smaller index than its children), ``label`` the user's label (possibly
+    ``""``), and ``name`` the label or, for an unlabelled node, a short name
+    derived from the graph alone: the number itself for a leaf (``"0.9"``) and
+    ``n`` + index for an interior node (``"n9"``). ``op`` is the name of the
+    operation that made the node (``None`` for a leaf) and ``params`` the op's
+    constants (``{"exponent": 2.0}`` for ``x ** 2``). ``grad`` is d root / d node
+    for this trace, and ``parents`` the parents' indices in operand order.
+    """
+
+    index: int
+    label: str
+    name: str
+    op: str | None
+    params: dict[str, float] = field(hash=False)
+    data: float
+    grad: float
+    parents: tuple[int, ...]
+    is_leaf: bool
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One edge's share of a node's gradient: the chain rule for one use of the node.
+
+    ``consumer`` is the index of the node that used this one (``position`` is
+    where, among the consumer's operands), ``consumer_grad`` the consumer's
+    gradient, ``local_derivative`` d consumer / d this node, and ``product``
+    ``consumer_grad * local_derivative``, except where the op masks the edge as
+    PyTorch does (ReLU at inputs <= 0, ``x ** 0``): there ``masked`` is True and
+    ``product`` is 0.0 whatever comes from above, even inf or nan.
+    """
+
+    consumer: int
+    position: int
+    consumer_grad: float
+    local_derivative: float
+    product: float
+    masked: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """The backward pass completing one node's gradient.
+
+    ``gradient`` is the sum of ``contributions``, added in their order, which
+    is the order ``backward()`` adds them: consumers in reverse topological
+    order, and a consumer's operands in operand order (so ``x * x`` gives two
+    contributions, positions 0 and 1). The root's step has no contributions;
+    its gradient is the seed.
+    """
+
+    node: int
+    gradient: float
+    contributions: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A graph and its backward pass: ``nodes`` in topological order, ``steps`` from the root down.
+
+    ``steps[0]`` is the root's and each later step completes a node whose
+    consumers all have earlier steps (reverse topological order); there is one
+    step per node, leaves included.
+
+    >>> from scalargrad import Value
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x; y.label = "y"
+    >>> t = trace(y)
+    >>> [(c.consumer, c.position, c.product) for c in t.step("x").contributions]
+    [(1, 0, 3.0), (1, 1, 3.0)]
+    >>> t.gradient_of("x"), t.node("y").op
+    (6.0, 'mul')
+    """
+
+    nodes: tuple[NodeRecord, ...]
+    steps: tuple[Step, ...]
+    root: int
+
+    def node(self, name: str) -> NodeRecord:
+        """The node whose name (its label, or its short name when unlabelled) is ``name``.
+
+        Raises ``KeyError`` when no node has that name and ``ValueError`` when
+        several do (two unlabelled constants 0.5, or two nodes labelled alike).
+        """
+        found = [node for node in self.nodes if node.name == name]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            names = ", ".join(node.name for node in self.nodes)
+            raise KeyError(f"no node named {name!r} in this trace (nodes: {names})")
+        indices = ", ".join(str(node.index) for node in found)
+        raise ValueError(f"{len(found)} nodes are named {name!r} (indices {indices}); use trace.nodes[index]")
+
+    def step(self, name: str) -> Step:
+        """The step that completes the gradient of the node named ``name``."""
+        index = self.node(name).index
+        # steps run through the indices from the last down to 0
+        return self.steps[len(self.steps) - 1 - index]
+
+    def gradient_of(self, name: str) -> float:
+        """d root / d (the node named ``name``), as this trace computed it."""
+        return self.node(name).grad
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as lists, dicts, strs, ints, bools, ``None`` and floats, ready for ``json.dumps``.
+
+        Non-finite floats are written as the strings ``"inf"``, ``"-inf"`` and
+        ``"nan"``, so the result is strict JSON (``json.dumps(..., allow_nan=False)``
+        works, as does a browser's ``JSON.parse``). ``Trace.from_dict`` reads it back.
+
+        >>> import json
+        >>> from scalargrad import Value
+        >>> t = trace(Value(2.0, label="x").relu(), gradient=float("inf"))
+        >>> json.dumps(t.to_dict()["steps"][0])
+        '{"node": 1, "gradient": "inf", "contributions": []}'
+        >>> Trace.from_dict(json.loads(json.dumps(t.to_dict()))) == t
+        True
+        """
+        return {
+            "root": self.root,
+            "nodes": [
+                {
+                    "index": node.index,
+                    "label": node.label,
+                    "name": node.name,
+                    "op": node.op,
+                    "params": {key: _encode(value) for key, value in node.params.items()},
+                    "data": _encode(node.data),
+                    "grad": _encode(node.grad),
+                    "parents": list(node.parents),
+                    "is_leaf": node.is_leaf,
+                }
+                for node in self.nodes
+            ],
+            "steps": [
+                {
+                    "node": step.node,
+                    "gradient": _encode(step.gradient),
+                    "contributions": [
+                        {
+                            "consumer": c.consumer,
+                            "position": c.position,
+                            "consumer_grad": _encode(c.consumer_grad),
+                            "local_derivative": _encode(c.local_derivative),
+                            "product": _encode(c.product),
+                            "masked": c.masked,
+                        }
+                        for c in step.contributions
+                    ],
+                }
+                for step in self.steps
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> Trace:
+        """The ``Trace`` that ``to_dict()`` (or its JSON) describes."""
+        return cls(
+            nodes=tuple(
+                NodeRecord(
+                    index=int(node["index"]),
+                    label=str(node["label"]),
+                    name=str(node["name"]),
+                    op=None if node["op"] is None else str(node["op"]),
+                    params={str(key): _decode(value) for key, value in node["params"].items()},
+                    data=_decode(node["data"]),
+                    grad=_decode(node["grad"]),
+                    parents=tuple(int(p) for p in node["parents"]),
+                    is_leaf=bool(node["is_leaf"]),
+                )
+                for node in record["nodes"]
+            ),
+            steps=tuple(
+                Step(
+                    node=int(step["node"]),
+                    gradient=_decode(step["gradient"]),
+                    contributions=tuple(
+                        Contribution(
+                            consumer=int(c["consumer"]),
+                            position=int(c["position"]),
+                            consumer_grad=_decode(c["consumer_grad"]),
+                            local_derivative=_decode(c["local_derivative"]),
+                            product=_decode(c["product"]),
+                            masked=bool(c["masked"]),
+                        )
+                        for c in step["contributions"]
+                    ),
+                )
+                for step in record["steps"]
+            ),
+            root=int(record["root"]),
+        )
+
+
+def trace(root: Value, gradient: float = 1.0) -> Trace:
+    """Record the backward pass from ``root``, seeded with ``gradient``, without running ``backward()``.
+
+    Reads the graph only: no ``.grad`` (nor anything else) is changed.
+
+    >>> from scalargrad import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + b ** 2; c.label = "c"
+    >>> t = trace(c)
+    >>> [(n.name, n.op, n.parents, n.grad) for n in t.nodes]
+    [('a', None, (), -3.0), ('b', None, (), -4.0), ('n2', 'mul', (0, 1), 1.0), ('n3', 'pow', (1,), 1.0), ('c', 'add', (2, 3), 1.0)]
+    >>> [s.node for s in t.steps]
+    [4, 3, 2, 1, 0]
+    >>> [(c.consumer, c.local_derivative, c.product) for c in t.step("b").contributions]
+    [(3, -6.0, -6.0), (2, 2.0, 2.0)]
+    """
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"trace() takes a scalargrad Value as root, got {type(root).__name__} {root!r}"
+        )
+    if isinstance(gradient, Value) or not isinstance(gradient, numbers.Real):
+        raise TypeError(
+            f"trace() takes a real number as gradient, got {type(gradient).__name__} {gradient!r}"
+        )
+    seed = float(gradient)
+
+    order = topological_order(root)
+    index = {node: i for i, node in enumerate(order)}  # Values hash by identity
+    last = len(order) - 1
+
+    grads = [0.0] * len(order)
+    grads[last] = 0.0 + seed  # as backward() adds the seed to a zeroed gradient
+    incoming: list[list[Contribution]] = [[] for _ in order]
+    steps: list[Step] = []
+    for i in range(last, -1, -1):
+        # Every consumer of node i has a larger index, so its contributions are all in.
+        node = order[i]
+        g = grads[i]
+        steps.append(Step(node=i, gradient=g, contributions=tuple(incoming[i])))
+        op = node.op
+        if op is None:
+            continue
+        masks = op.masked(node)
+        for position, (parent, d, masked) in enumerate(
+            zip(node.parents, node.local_derivatives(), masks)
+        ):
+            product = 0.0 if masked else g * d
+            p = index[parent]
+            incoming[p].append(
+                Contribution(
+                    consumer=i,
+                    position=position,
+                    consumer_grad=g,
+                    local_derivative=d,
+                    product=product,
+                    masked=bool(masked),
+                )
+            )
+            grads[p] += product
+
+    records = tuple(
+        NodeRecord(
+            index=i,
+            label=node.label,
+            name=_short_name(node, i),
+            op=None if node.op is None else node.op.name,
+            params=dict(node.op.params()) if node.op is not None else {},
+            data=node.data,
+            grad=grads[i],
+            parents=tuple(index[p] for p in node.parents),
+            is_leaf=not node.parents,
+        )
+        for i, node in enumerate(order)
+    )
+    return Trace(nodes=records, steps=tuple(steps), root=last)
+
+
+def _short_name(node: Value, i: int) -> str:
+    """The label, else the number for a leaf or ``n<index>`` for an interior node."""
+    if node.label:
+        return node.label
+    return repr(node.data) if not node.parents else f"n{i}"
+
+
+def _encode(x: float) -> JSONFloat:
+    if math.isfinite(x):
+        return x
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+
+
+def _decode(x: JSONFloat) -> float:
+    if isinstance(x, str):
+        if x not in ("inf", "-inf", "nan"):
+            raise ValueError(f"not a number in a trace record: {x!r}")
+        return float(x)
+    return float(x)
