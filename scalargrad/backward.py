@@ -78,28 +78,8 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     order = topological_order(root, zero_interior_grads=True)
     root.grad += seed
     for node in reversed(order):
-        parents = node._parents
-        if not parents:
-            continue
-        op: Op = node._op  # type: ignore[assignment]  # a node with parents has an op
-        g = node.grad
-        derivatives = op.derivatives(node)
-        # Nearly every node has one or two parents; unrolling those cases
-        # halves the cost of this loop compared with zip().
-        if op.masks:
-            for parent, d, masked in zip(parents, derivatives, op.masked(node)):
-                if not masked:
-                    parent.grad += g * d
-        elif len(parents) == 2:
-            a, b = parents
-            da, db = derivatives
-            a.grad += g * da
-            b.grad += g * db
-        elif len(parents) == 1:
-            parents[0].grad += g * derivatives[0]
-        else:
-            for parent, d in zip(parents, derivatives):
-                parent.grad += g * d
+        if node._parents:
+            node._op.backprop(node, node.grad)  # type: ignore[union-attr]  # interior: has an op
     if _mode.anomaly:
         _raise_first_anomaly(reversed(order), seed)
 

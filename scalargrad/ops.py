@@ -60,12 +60,30 @@ class Op:
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
         raise NotImplementedError
 
+    def backprop(self, node: Value, g: float) -> None:
+        """The chain rule at one node: add ``g * d node / d parent`` to each parent's ``.grad``."""
+        parents = node._parents
+        derivatives = self.derivatives(node)
+        if self.masks:
+            for parent, d, masked in zip(parents, derivatives, self.masked(node)):
+                if not masked:
+                    parent.grad += g * d
+        elif len(parents) == 1:  # unrolled: zip() costs more than the work itself
+            parents[0].grad += g * derivatives[0]
+        else:
+            for parent, d in zip(parents, derivatives):
+                parent.grad += g * d
+
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
         return f"<op {self.name}{'(' + params + ')' if params else ''}>"
 
 
 # ---------------------------------------------------------------- arithmetic
+
+
+# The hottest ops also apply their derivatives directly in `backprop`: the
+# same formulas as in `derivatives`, without building a tuple per node.
 
 
 class Add(Op):
@@ -77,6 +95,11 @@ class Add(Op):
 
     graph_derivatives = derivatives
 
+    def backprop(self, node: Value, g: float) -> None:
+        a, b = node._parents
+        a.grad += g
+        b.grad += g
+
 
 class Sub(Op):
     name = "sub"
@@ -86,6 +109,11 @@ class Sub(Op):
         return (1.0, -1.0)
 
     graph_derivatives = derivatives
+
+    def backprop(self, node: Value, g: float) -> None:
+        a, b = node._parents
+        a.grad += g
+        b.grad += -g
 
 
 class Mul(Op):
@@ -99,6 +127,11 @@ class Mul(Op):
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
         a, b = node._parents
         return (b, a)
+
+    def backprop(self, node: Value, g: float) -> None:
+        a, b = node._parents
+        a.grad += g * b.data
+        b.grad += g * a.data
 
 
 class Div(Op):
@@ -342,6 +375,10 @@ class Sum(Op):
 
     graph_derivatives = derivatives
 
+    def backprop(self, node: Value, g: float) -> None:
+        for parent in node._parents:
+            parent.grad += g
+
 
 class Dot(Op):
     """One node for ``w1*x1 + ... + wn*xn``; its parents are ``w1..wn, x1..xn``."""
@@ -363,6 +400,15 @@ class Dot(Op):
         parents = node._parents
         n = len(parents) // 2
         return parents[n:] + parents[:n]
+
+    def backprop(self, node: Value, g: float) -> None:
+        parents = node._parents
+        n = len(parents) // 2
+        ws, xs = parents[:n], parents[n:]
+        for w, x in zip(ws, xs):  # all the w's first, then the x's: the order of `derivatives`
+            w.grad += g * x.data
+        for w, x in zip(ws, xs):
+            x.grad += g * w.data
 
 
 ADD, SUB, MUL, DIV, NEG, POW, ABS = Add(), Sub(), Mul(), Div(), Neg(), Pow(), Abs()
