@@ -12,6 +12,10 @@ op says three things about it, side by side:
     the same derivatives built out of Values, so that a gradient can itself be
     differentiated (``grad(grad(f))``). A plain float there means "constant".
 
+``backprop(node, g)`` is the chain rule at the node: it adds ``g`` times each
+local derivative to the parent's ``.grad``. The base class does that from
+``derivatives``; the few ops that dominate real graphs write it out directly.
+
 Because no node refers to itself through a closure, a graph has no reference
 cycles and is freed by reference counting the moment it is dropped.
 
