@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Forward pass (i1 = {I1}, target = {TARGET}, w1 = {W1}, w2 = {W2})")
     for label in FORWARD_ORDER:
         node = nodes[label]
-        how = f"{node.op.name}({', '.join(p.label for p in node.parents)})" if node.parents else "input"
+        how = "input" if node.op is None else f"{node.op.name}({', '.join(p.label for p in node.parents)})"
         print(f"  {label:<7} = {node.data:<20.16g}  {how}")
 
     print("\nBackward pass: dE/d(node) for every node, from E.backward()")
