@@ -29,7 +29,6 @@ and as JSON files with ``save(path)`` / ``load(path)``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import numbers
@@ -39,6 +38,7 @@ import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, Union
 
+from scalargrad.files import write_atomically
 from scalargrad.functions import dot as _dot
 from scalargrad.value import Value
 
@@ -311,23 +311,7 @@ class Module:
             "module": type(self).__name__,
             "parameters": self.state_dict(),
         }
-        directory = os.path.dirname(os.path.abspath(path))
-        temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.urandom(6).hex()}.tmp")
-        # os.open rather than tempfile.mkstemp: mkstemp's files are mode 0600,
-        # and the saved file should get the usual permissions (0666 minus umask).
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(document, f, indent=1)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-        _fsync_directory(directory)
+        write_atomically(path, json.dumps(document, indent=1) + "\n")
 
     def load(self: _M, path: str | os.PathLike[str]) -> _M:
         """Set the parameters from a file written by ``save``; returns the module.
@@ -408,19 +392,6 @@ def _list_names(names: list[str], shown: int = 10) -> str:
     listed = ", ".join(repr(n) for n in names[:shown])
     return listed + (f", ... ({len(names)} in all)" if len(names) > shown else "")
 
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ============================================================ shared helpers
