@@ -10,6 +10,8 @@
 
 from scalargrad import losses, nn, optim
 from scalargrad.backward import gradients, topological_order
+from scalargrad.drawing import draw, path_view, step_frames
+from scalargrad.explanation import explain
 from scalargrad.functional import grad, gradcheck, value_and_grad
 from scalargrad.functions import (
     cos, dot, exp, leaky_relu, log, relu, sigmoid, sin, softplus, sqrt, sum, tanh,
@@ -25,4 +27,5 @@ __all__ = [
     "sum", "dot",
     "grad", "value_and_grad", "gradcheck", "gradients", "topological_order",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled",
+    "draw", "step_frames", "path_view", "explain",
 ]

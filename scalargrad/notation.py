@@ -236,11 +236,11 @@ def derivative_expression(
             return _infix(one, "/", operands[1], PRODUCT, ordered=True)
         return _infix(_negative(operands[0]), "/", _power(operands[1], 2.0, style), PRODUCT, ordered=True)
     if op == "pow" and "exponent" in params:
-        n = params["exponent"]
-        if n in (0.0, 1.0):
-            return Expr.number(n, style)
-        factor = operands[0] if n == 2.0 else _power(operands[0], n - 1.0, style)
-        return _product(Expr.number(n, style), factor, style)
+        power = params["exponent"]
+        if power in (0.0, 1.0):
+            return Expr.number(power, style)
+        factor = operands[0] if power == 2.0 else _power(operands[0], power - 1.0, style)
+        return _product(Expr.number(power, style), factor, style)
     if op == "pow":
         base, exponent = operands
         if position == 0:

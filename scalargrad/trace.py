@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from scalargrad.backward import topological_order
+from scalargrad.notation import number
 from scalargrad.value import Value
 
 __all__ = ["Contribution", "NodeRecord", "Step", "Trace", "trace"]
@@ -63,7 +64,8 @@ class NodeRecord:
     ``index`` is the node's position in topological order (every parent has a
     smaller index than its children), ``label`` the user's label (possibly
     ``""``), and ``name`` the label or, for an unlabelled node, a short name
-    derived from the graph alone: the number itself for a leaf (``"0.9"``) and
+    derived from the graph alone: the number itself for a leaf (``"0.9"``, as
+    :func:`scalargrad.notation.number` writes it) and
     ``n`` + index for an interior node (``"n9"``). ``op`` is the name of the
     operation that made the node (``None`` for a leaf) and ``params`` the op's
     constants (``{"exponent": 2.0}`` for ``x ** 2``). ``grad`` is d root / d node
@@ -315,11 +317,12 @@ def trace(root: Value, gradient: float = 1.0) -> Trace:
             )
             grads[p] += product
 
+    labels = {node.label for node in order if node.label}
     records = tuple(
         NodeRecord(
             index=i,
             label=node.label,
-            name=_short_name(node, i),
+            name=_short_name(node, i, labels),
             op=None if node.op is None else node.op.name,
             params=dict(node.op.params()) if node.op is not None else {},
             data=node.data,
@@ -332,11 +335,20 @@ def trace(root: Value, gradient: float = 1.0) -> Trace:
     return Trace(nodes=records, steps=tuple(steps), root=last)
 
 
-def _short_name(node: Value, i: int) -> str:
-    """The label, else the number for a leaf or ``n<index>`` for an interior node."""
+def _short_name(node: Value, i: int, labels: set[str]) -> str:
+    """The label, else the number for a leaf or ``n<index>`` for an interior node.
+
+    A short name never takes a label's name: ``n2`` becomes ``n2'`` in a graph
+    where some node is labelled ``n2``.
+    """
     if node.label:
         return node.label
-    return repr(node.data) if not node.parents else f"n{i}"
+    if not node.parents:
+        return number(node.data)
+    name = f"n{i}"
+    while name in labels:
+        name += "'"
+    return name
 
 
 def _encode(x: float) -> JSONFloat:

@@ -11,8 +11,8 @@ import pytest
 
 import scalargrad as sg
 from scalargrad.diagram import diagram
-from scalargrad.draw import draw, path_view, step_frames
-from scalargrad.explain import explain
+from scalargrad.drawing import draw, path_view, step_frames
+from scalargrad.explanation import explain
 from scalargrad.walkthrough import build
 from scalargrad.writers import GraphvizNotFound, render, write, write_frames, write_gif
 
@@ -36,8 +36,8 @@ def test_dot_is_deterministic_and_names_nodes_by_order():
 
 def test_nodes_show_label_formula_value_and_gradient():
     source = draw(build()).source
-    assert "<B>neto</B> = outh × w2" in source
-    assert "<B>outh</B> = σ(neth)" in source
+    assert "<B>neto</B>&#160;= outh × w2" in source
+    assert "<B>outh</B>&#160;= σ(neth)" in source
     assert ">0.256249<" in source  # neto's value
     assert ">-0.082706<" in source  # neto's gradient
     assert len(edges(source)) == 11  # one per operand

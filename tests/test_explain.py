@@ -6,7 +6,7 @@ import re
 import pytest
 
 import scalargrad as sg
-from scalargrad.explain import explain
+from scalargrad.explanation import explain
 from scalargrad.walkthrough import build
 
 PUBLISHED_DE_DW1 = -0.001033183875581653

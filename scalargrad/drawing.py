@@ -236,7 +236,8 @@ def _node_label(d: Diagram, position: int, chars: int, show_grad: bool, look: _L
         line = FAINT
     title = f"<B>{_escape(node.name)}</B>"
     if node.formula:
-        title += f" = {_escape(node.formula)}"
+        # A no-break space: SVG viewers drop a plain space between text runs.
+        title += f"&#160;= {_escape(node.formula)}"
     # graphviz misplaces a fixed-size cell whose column it has to widen, so the
     # name column takes up whatever the title needs beyond the numbers (a
     # generous estimate of the title's width, in a proportional font).

@@ -1,0 +1,199 @@
+"""The ``scalargrad`` command: ``scalargrad walkthrough`` and ``scalargrad draw``.
+
+It only parses arguments and calls the library; everything it does is a
+library call a notebook can make too (:mod:`scalargrad.walkthrough`,
+:mod:`scalargrad.formula`, :func:`scalargrad.draw`, :mod:`scalargrad.writers`).
+
+Exit codes: 0 on success, 2 for a usage error (bad option, bad formula, bad
+input value), 1 when the work itself fails (no graphviz, a file that cannot
+be written). Errors are one or two lines on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from scalargrad.drawing import RANKDIRS, draw, step_frames
+from scalargrad.explanation import explain
+from scalargrad.formula import FormulaError, InputError, parse_assignments, parse_formula
+from scalargrad.notation import number
+from scalargrad.trace import trace
+from scalargrad.walkthrough import (
+    I1, LEARNING_RATE, PICTURE_FORMATS, TARGET, TOLERANCE, W1, W2, build, derivation, train, write_pictures,
+)
+from scalargrad.writers import GraphvizNotFound, write, write_frames, write_stepper
+
+__all__ = ["main"]
+
+USAGE_ERROR = 2
+FAILURE = 1
+
+WALKTHROUGH_EXAMPLES = """\
+examples:
+  scalargrad walkthrough                          # SVG pictures and the HTML stepper in ./scalargrad-walkthrough
+  scalargrad walkthrough --out pics --format png  # PNG pictures only
+  scalargrad walkthrough --format svg --format gif
+"""
+
+DRAW_EXAMPLES = """\
+examples:
+  scalargrad draw "tanh(x*w + b)" x=0.5 w=-3 b=2 -o graph.svg
+  scalargrad draw "x**2 + 3*x" x=2 --explain x
+  scalargrad draw "sigmoid(a*b)" a=1 b=2 --steps frames/      # one picture per backward step
+  scalargrad draw -- "-x * y" x=1 y=2                          # a formula that starts with '-'
+
+A formula may use numbers, input names, + - * / **, unary minus, and the
+functions exp log sqrt sin cos tanh sigmoid relu leaky_relu softplus abs.
+Without -o, the DOT text of the picture is printed (no graphviz needed).
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "walkthrough":
+            return _walkthrough(args, sys.stdout, sys.stderr)
+        return _draw(args, sys.stdout)
+    except (FormulaError, InputError) as error:
+        print(f"scalargrad {args.command}: error: {error}", file=sys.stderr)
+        if isinstance(error, FormulaError):
+            print(textwrap.indent(error.caret(), "  "), file=sys.stderr)
+        return USAGE_ERROR
+    except (GraphvizNotFound, ImportError, OSError, ValueError) as error:
+        print(f"scalargrad {args.command}: error: {error}", file=sys.stderr)
+        return FAILURE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scalargrad",
+        description="Backpropagation you can see: draw computation graphs and the chain rule, step by step.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{walkthrough,draw}")
+
+    walkthrough = commands.add_parser(
+        "walkthrough",
+        help="the worked w1/w2 example: derivation, pictures, training",
+        description=(
+            "Build the worked example (i1 = 0.1, target 0.9, w1 = w2 = 0.5), print the forward pass and "
+            "the chain rule for dE/dw2 and dE/dw1, write the graph, the step frames, the w1 and w2 path "
+            "views and the HTML stepper, then train until E < 0.00005."
+        ),
+        epilog=WALKTHROUGH_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    walkthrough.add_argument("--out", type=Path, default=Path("scalargrad-walkthrough"), metavar="DIR",
+                             help="folder for the pictures (default: ./scalargrad-walkthrough)")
+    walkthrough.add_argument("--format", action="append", choices=PICTURE_FORMATS, dest="formats",
+                             help="what to write: svg or png pictures, the html stepper, a gif; "
+                                  "repeat for several (default: svg and html)")
+
+    drawing = commands.add_parser(
+        "draw",
+        help="draw the graph of a formula and backpropagate through it",
+        description="Build the graph of FORMULA at the given input values, backpropagate, and draw it.",
+        epilog=DRAW_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    drawing.add_argument("formula", help='for example "tanh(x*w + b)"')
+    drawing.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a value for each input, e.g. x=0.5")
+    drawing.add_argument("-o", "--output", type=Path, metavar="FILE",
+                         help="write the picture here; the suffix picks the format (.svg .png .pdf .dot)")
+    drawing.add_argument("--explain", metavar="NAME", help="print the chain rule for d(formula)/d(NAME)")
+    drawing.add_argument("--latex", action="store_true", help="print --explain's derivation as LaTeX")
+    drawing.add_argument("--steps", type=Path, metavar="DIR",
+                         help="also write one SVG per backward step and steps.html into DIR")
+    drawing.add_argument("--rankdir", choices=RANKDIRS, default="TB", help="layout direction (default TB)")
+    drawing.add_argument("--collapse", action="store_true", help="draw only the inputs and the result")
+    return parser
+
+
+def _walkthrough(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    formats = args.formats or ["svg", "html"]
+    print(f"The worked example: i1 = {I1}, target = {TARGET}, w1 = {W1}, w2 = {W2}, "
+          f"E = 1/2 (target - outo)^2\n", file=out)
+    print(derivation(build()), file=out)
+
+    record = trace(build())
+    g1, g2 = record.gradient_of("w1"), record.gradient_of("w2")
+    print(f"\nOne step of gradient descent, learning rate {LEARNING_RATE}:", file=out)
+    print(f"  w1 = {W1} - {LEARNING_RATE} × ({number(g1)}) = {W1 - LEARNING_RATE * g1:.10f}", file=out)
+    print(f"  w2 = {W2} - {LEARNING_RATE} × ({number(g2)}) = {W2 - LEARNING_RATE * g2:.10f}", file=out)
+
+    written = write_pictures(args.out, formats)
+    print(f"\nWrote {len(written)} files to {args.out}/:", file=out)
+    for path in written:
+        print(f"  {path}", file=out)
+
+    print(f"\nTraining with learning rate {LEARNING_RATE} until E < {TOLERANCE}", file=out)
+    progress = _Progress(err, start=build().data, goal=TOLERANCE)
+    result = train(on_iteration=progress.update)
+    progress.close()
+    print(f"  iterations  {result.iterations}", file=out)
+    print(f"  w1          {result.w1:.7f}", file=out)
+    print(f"  w2          {result.w2:.7f}", file=out)
+    print(f"  output      {result.output:.7f}   (target {TARGET})", file=out)
+    return 0
+
+
+def _draw(args: argparse.Namespace, out: TextIO) -> int:
+    formula = parse_formula(args.formula)
+    root = formula.build(parse_assignments(args.values))
+    if not root.label:  # (a formula that is a single input is that input's own, labelled, leaf)
+        root.label = "f" if "f" not in formula.inputs else "result"
+    if args.explain is not None and args.explain not in formula.inputs:
+        raise InputError([f"--explain {args.explain}: not an input of the formula (its inputs: {', '.join(formula.inputs)})"])
+    record = trace(root)
+    print(f"{root.label} = {number(root.data)}", file=out)
+    for name in formula.inputs:
+        print(f"∂{root.label}/∂{name} = {number(record.gradient_of(name))}", file=out)
+    graph = draw(record, rankdir=args.rankdir, collapse=args.collapse)
+    if args.output is not None:
+        print(f"wrote {write(graph, args.output)}", file=out)
+    else:
+        print(graph.source, file=out)
+    if args.explain is not None:
+        explanation = explain(record, args.explain, collapse=args.collapse)
+        print("\n" + (explanation.latex if args.latex else explanation.text), file=out)
+    if args.steps is not None:
+        frames = step_frames(record, rankdir=args.rankdir, collapse=args.collapse)
+        paths = write_frames(frames, args.steps, "svg")
+        paths.append(write_stepper(frames, args.steps / "steps.html"))
+        print(f"wrote {len(paths)} files to {args.steps}/", file=out)
+    return 0
+
+
+class _Progress:
+    """A one-line bar on a terminal: how far E has come from its start to the goal, on a log scale."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO, start: float, goal: float) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self.span = math.log(start / goal) if start > goal > 0 else 1.0
+        self.start = start
+
+    def update(self, iteration: int, error: float) -> None:
+        if not self.live or iteration % 10:
+            return
+        done = min(max(math.log(self.start / error) / self.span, 0.0), 1.0) if error > 0 else 1.0
+        filled = round(done * self.WIDTH)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self.stream.write(f"\r  [{bar}] {done:4.0%}  iteration {iteration}  E = {error:.7f}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\r" + " " * 75 + "\r")
+            self.stream.flush()

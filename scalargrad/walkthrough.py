@@ -1,0 +1,138 @@
+"""The worked example of the chain rule, as a library: the graph, its pictures, and training it.
+
+One input, one hidden unit, one output, sigmoid activations::
+
+    neth = i1 × w1,  outh = σ(neth),  neto = outh × w2,  outo = σ(neto),  E = ½ (0.9 - outo)²
+
+with i1 = 0.1, target 0.9 and both weights 0.5. Only the quantities a
+tutorial names are labelled, so ``collapse=True`` draws the tutorial's
+picture; the target and the ½ are constants.
+
+>>> E = build()
+>>> f"{E.data:.6f}"
+'0.056544'
+>>> result = train()
+>>> result.iterations, f"{result.w1:.7f}", f"{result.w2:.7f}", f"{result.output:.7f}"
+(813, '0.8800250', '4.0056202', '0.8900135')
+
+``scalargrad walkthrough`` (see :mod:`scalargrad.cli`) prints the derivation,
+writes the pictures with :func:`write_pictures`, and trains.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scalargrad.drawing import draw, path_view, step_frames
+from scalargrad.explanation import explain
+from scalargrad.trace import trace
+from scalargrad.value import Value
+from scalargrad.writers import write, write_frames, write_gif, write_stepper
+
+__all__ = ["PICTURE_FORMATS", "TrainingResult", "build", "derivation", "train", "write_pictures"]
+
+I1 = 0.1
+TARGET = 0.9
+W1 = 0.5
+W2 = 0.5
+LEARNING_RATE = 0.9
+TOLERANCE = 0.00005
+
+# What write_pictures can produce: pictures in svg or png, the stepper page, an animation.
+PICTURE_FORMATS = ("svg", "png", "html", "gif")
+
+
+def build(w1: float = W1, w2: float = W2, i1: float = I1, target: float = TARGET) -> Value:
+    """The forward pass; returns E. Its nodes are labelled i1, w1, neth, outh, w2, neto, outo, E."""
+    return _forward(w1, w2, i1, target)[0]
+
+
+def _forward(w1: float, w2: float, i1: float = I1, target: float = TARGET) -> tuple[Value, Value, Value, Value]:
+    """E and the nodes training needs: the two weights and the output."""
+
+    def named(value: Value, label: str) -> Value:
+        value.label = label
+        return value
+
+    weight1, weight2 = named(Value(w1), "w1"), named(Value(w2), "w2")
+    neth = named(named(Value(i1), "i1") * weight1, "neth")
+    outh = named(neth.sigmoid(), "outh")
+    neto = named(outh * weight2, "neto")
+    outo = named(neto.sigmoid(), "outo")
+    return named(0.5 * (target - outo) ** 2, "E"), weight1, weight2, outo
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """Where training stopped: the first iteration whose error was below the tolerance."""
+
+    iterations: int
+    w1: float
+    w2: float
+    output: float
+    error: float
+
+
+def train(
+    lr: float = LEARNING_RATE,
+    tolerance: float = TOLERANCE,
+    max_iterations: int = 1_000_000,
+    on_iteration: Callable[[int, float], None] | None = None,
+) -> TrainingResult:
+    """Gradient descent ``w <- w - lr × ∂E/∂w`` until E < tolerance.
+
+    An iteration is one forward pass; the last one finds E below the
+    tolerance and makes no update. ``on_iteration(iteration, E)`` is called
+    after each forward pass (for a progress display).
+    """
+    w1, w2 = W1, W2
+    for iteration in range(1, max_iterations + 1):
+        error, weight1, weight2, outo = _forward(w1, w2)
+        if on_iteration is not None:
+            on_iteration(iteration, error.data)
+        if error.data < tolerance:
+            return TrainingResult(iteration, w1, w2, outo.data, error.data)
+        error.backward()
+        w1 -= lr * weight1.grad
+        w2 -= lr * weight2.grad
+    raise RuntimeError(f"E still >= {tolerance} after {max_iterations} iterations (lr = {lr})")
+
+
+def derivation(E: Value | None = None) -> str:
+    """The forward pass and the chain rule for ∂E/∂w2 and ∂E/∂w1, over the labelled nodes."""
+    record = trace(build() if E is None else E)
+    return explain(record, "w2", collapse=True).text + "\n\n" + explain(record, "w1", collapse=True, forward=False).text
+
+
+def write_pictures(out: str | os.PathLike[str], formats: Sequence[str] = ("svg", "html")) -> list[Path]:
+    """Write the example's pictures into the folder ``out``; returns the files written.
+
+    For "svg" and "png": ``graph`` (every node), ``graph-collapsed`` (the
+    tutorial's picture), ``path-w1`` and ``path-w2`` (the path views), and
+    ``steps/frame-NN`` (one per backward step). "html": ``walkthrough.html``,
+    the frames in one page to step through. "gif": ``steps.gif``. Needs
+    graphviz's ``dot`` program.
+    """
+    unknown = [f for f in formats if f not in PICTURE_FORMATS]
+    if unknown:
+        raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(PICTURE_FORMATS)}")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = trace(build())
+    # Top to bottom: the pictures stay legible at a page's width.
+    frames = step_frames(record, collapse=True)
+    written: list[Path] = []
+    for format in (f for f in formats if f in ("svg", "png")):
+        written.append(write(draw(record), folder / f"graph.{format}"))
+        written.append(write(draw(record, collapse=True), folder / f"graph-collapsed.{format}"))
+        for weight in ("w1", "w2"):
+            written.append(write(path_view(record, weight, collapse=True), folder / f"path-{weight}.{format}"))
+        written += write_frames(frames, folder / "steps", format)
+    if "html" in formats:
+        written.append(write_stepper(frames, folder / "walkthrough.html", title="scalargrad: the chain rule, step by step"))
+    if "gif" in formats:
+        written.append(write_gif(frames, folder / "steps.gif"))
+    return written

@@ -1,0 +1,120 @@
+"""Turning pictures into files: SVG, PNG, PDF, DOT, a GIF, and the stepper page.
+
+Everything here except DOT text needs graphviz's ``dot`` program; when it is
+missing, the error (:class:`GraphvizNotFound`) says so and how to install it,
+instead of a traceback from deep inside the graphviz package. Every file is
+written atomically (:mod:`scalargrad.files`).
+
+>>> import os, tempfile
+>>> import graphviz
+>>> g = graphviz.Digraph()
+>>> g.edge("a", "b")
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = write(g, os.path.join(folder, "graph.dot"))   # the suffix picks the format
+...     path.read_text(encoding="utf-8").split()
+['digraph', '{', 'a', '->', 'b', '}']
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import graphviz
+
+from scalargrad.drawing import Frame
+from scalargrad.files import write_atomically
+from scalargrad.stepper import stepper_html
+
+__all__ = ["FORMATS", "GraphvizNotFound", "render", "write", "write_frames", "write_gif", "write_stepper"]
+
+# What ``write`` and ``write_frames`` produce, by file suffix.
+FORMATS = ("svg", "png", "pdf", "json", "dot")
+
+INSTALL_HINT = (
+    "install graphviz and make sure `dot` is on PATH: "
+    "`apt-get install graphviz` (Debian, Ubuntu), `dnf install graphviz` (Fedora), "
+    "`brew install graphviz` (macOS), `conda install graphviz`, or see https://graphviz.org/download/"
+)
+
+
+class GraphvizNotFound(RuntimeError):
+    """Raised when a picture has to be rendered and graphviz's ``dot`` program is not installed."""
+
+
+def render(graph: graphviz.Digraph, format: str) -> bytes:
+    """The picture as ``format`` bytes ("svg", "png", "pdf", "json"), rendered by ``dot``."""
+    if format not in FORMATS or format == "dot":
+        raise ValueError(f"cannot render format {format!r}; choose one of {', '.join(FORMATS[:-1])}")
+    try:
+        picture: bytes = graph.pipe(format=format)
+        return picture
+    except graphviz.ExecutableNotFound as error:
+        raise GraphvizNotFound(f"rendering {format.upper()} needs graphviz's `dot` program, which was not found; {INSTALL_HINT}") from error
+
+
+def write(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
+    """Write ``graph`` to ``path`` in the format its suffix names (.svg, .png, .pdf, .json, .dot/.gv)."""
+    target = Path(path)
+    return write_atomically(target, _content(graph, _format_of(target)))
+
+
+def write_frames(
+    frames: Sequence[Frame], directory: str | os.PathLike[str], format: str = "svg", stem: str = "frame"
+) -> list[Path]:
+    """Write each frame to ``directory/stem-NN.format`` (NN from 00) and return the paths."""
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    digits = max(2, len(str(len(frames) - 1)))
+    return [
+        write_atomically(folder / f"{stem}-{k:0{digits}d}.{format}", _content(frame.graph, format))
+        for k, frame in enumerate(frames)
+    ]
+
+
+def write_stepper(frames: Sequence[Frame], path: str | os.PathLike[str], title: str | None = None) -> Path:
+    """One self-contained HTML page that steps through ``frames`` (buttons, slider, arrow keys)."""
+    pages = [(render(frame.graph, "svg").decode("utf-8"), frame.caption) for frame in frames]
+    html = stepper_html(pages) if title is None else stepper_html(pages, title=title)
+    return write_atomically(path, html)
+
+
+def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per_frame: float = 1.5) -> Path:
+    """An animated GIF of ``frames``, looping; needs Pillow (``pip install scalargrad[gif]``)."""
+    try:
+        from PIL import Image
+    except ImportError as error:
+        raise ImportError("writing a GIF needs Pillow: pip install 'scalargrad[gif]' (or pip install Pillow)") from error
+    if not frames:
+        raise ValueError("no frames to write")
+    images = [Image.open(io.BytesIO(render(frame.graph, "png"))).convert("RGB") for frame in frames]
+    # The frames share one layout, but pad to the largest anyway: a GIF has one canvas size.
+    width = max(image.width for image in images)
+    height = max(image.height for image in images)
+    canvases = []
+    for image in images:
+        canvas = Image.new("RGB", (width, height), "white")
+        canvas.paste(image, (0, 0))
+        canvases.append(canvas)
+    buffer = io.BytesIO()
+    canvases[0].save(
+        buffer, format="GIF", save_all=True, append_images=canvases[1:],
+        duration=round(seconds_per_frame * 1000), loop=0,
+    )
+    return write_atomically(path, buffer.getvalue())
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    format = "dot" if suffix == "gv" else suffix
+    if format not in FORMATS:
+        raise ValueError(f"cannot tell the format of {str(path)!r} from its suffix; use one of .{', .'.join(FORMATS)}, .gv")
+    return format
+
+
+def _content(graph: graphviz.Digraph, format: str) -> bytes:
+    return graph.source.encode("utf-8") if format == "dot" else render(graph, format)
