@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -27,12 +28,19 @@ from scalargrad.trace import trace
 from scalargrad.walkthrough import (
     I1, LEARNING_RATE, PICTURE_FORMATS, TARGET, TOLERANCE, W1, W2, build, derivation, train, write_pictures,
 )
-from scalargrad.writers import GraphvizNotFound, write, write_frames, write_stepper
+from scalargrad.writers import GraphvizNotFound, format_of, require_dot, write, write_frames, write_stepper
 
 __all__ = ["main"]
 
 USAGE_ERROR = 2
 FAILURE = 1
+
+TOP_EXAMPLES = """\
+examples:
+  scalargrad walkthrough                                   # the worked w1/w2 example, drawn and trained
+  scalargrad draw "tanh(x*w + b)" x=0.5 w=-3 b=2 -o graph.svg
+  scalargrad draw --help                                   # more about each command
+"""
 
 WALKTHROUGH_EXAMPLES = """\
 examples:
@@ -57,27 +65,49 @@ Without -o, the DOT text of the picture is printed (no graphviz needed).
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, or a usage error argparse has already reported
+        return stop.code if isinstance(stop.code, int) else USAGE_ERROR
+    if args.command == "draw":
+        if args.latex and args.explain is None:
+            return _usage_error(args, "--latex needs --explain NAME")
+        if args.output is not None:
+            try:
+                format_of(args.output)
+            except ValueError as error:
+                return _usage_error(args, str(error))
     try:
         if args.command == "walkthrough":
             return _walkthrough(args, sys.stdout, sys.stderr)
         return _draw(args, sys.stdout)
     except (FormulaError, InputError) as error:
-        print(f"scalargrad {args.command}: error: {error}", file=sys.stderr)
-        if isinstance(error, FormulaError):
-            print(textwrap.indent(error.caret(), "  "), file=sys.stderr)
-        return USAGE_ERROR
+        caret = error.caret() if isinstance(error, FormulaError) else ""
+        return _usage_error(args, str(error), caret)
     except (GraphvizNotFound, ImportError, OSError, ValueError) as error:
+        if isinstance(error, BrokenPipeError):
+            # The reader went away (`| head`): stop quietly, as Python's docs advise.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return FAILURE
         print(f"scalargrad {args.command}: error: {error}", file=sys.stderr)
         return FAILURE
     except KeyboardInterrupt:
         return 130
 
 
+def _usage_error(args: argparse.Namespace, message: str, caret: str = "") -> int:
+    print(f"scalargrad {args.command}: error: {message}", file=sys.stderr)
+    if caret:
+        print(textwrap.indent(caret, "  "), file=sys.stderr)
+    return USAGE_ERROR
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scalargrad",
         description="Backpropagation you can see: draw computation graphs and the chain rule, step by step.",
+        epilog=TOP_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{walkthrough,draw}")
 
@@ -130,10 +160,17 @@ def _walkthrough(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"  w1 = {W1} - {LEARNING_RATE} × ({number(g1)}) = {W1 - LEARNING_RATE * g1:.10f}", file=out)
     print(f"  w2 = {W2} - {LEARNING_RATE} × ({number(g2)}) = {W2 - LEARNING_RATE * g2:.10f}", file=out)
 
-    written = write_pictures(args.out, formats)
-    print(f"\nWrote {len(written)} files to {args.out}/:", file=out)
-    for path in written:
-        print(f"  {path}", file=out)
+    status = 0
+    try:
+        written = write_pictures(args.out, formats)
+    except GraphvizNotFound as error:
+        # The derivation and the training need no graphviz: say what is missing and go on.
+        print(f"\nscalargrad walkthrough: error: {error}", file=err)
+        status = FAILURE
+    else:
+        print(f"\nWrote {len(written)} {'file' if len(written) == 1 else 'files'} to {args.out}/:", file=out)
+        for path in written:
+            print(f"  {path}", file=out)
 
     print(f"\nTraining with learning rate {LEARNING_RATE} until E < {TOLERANCE}", file=out)
     progress = _Progress(err, start=build().data, goal=TOLERANCE)
@@ -143,7 +180,7 @@ def _walkthrough(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"  w1          {result.w1:.7f}", file=out)
     print(f"  w2          {result.w2:.7f}", file=out)
     print(f"  output      {result.output:.7f}   (target {TARGET})", file=out)
-    return 0
+    return status
 
 
 def _draw(args: argparse.Namespace, out: TextIO) -> int:
@@ -166,6 +203,7 @@ def _draw(args: argparse.Namespace, out: TextIO) -> int:
         explanation = explain(record, args.explain, collapse=args.collapse)
         print("\n" + (explanation.latex if args.latex else explanation.text), file=out)
     if args.steps is not None:
+        require_dot()  # before making the folder
         frames = step_frames(record, rankdir=args.rankdir, collapse=args.collapse)
         paths = write_frames(frames, args.steps, "svg")
         paths.append(write_stepper(frames, args.steps / "steps.html"))

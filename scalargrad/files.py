@@ -25,6 +25,8 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path
     target = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
     directory = target.resolve().parent
+    if not directory.is_dir():
+        raise FileNotFoundError(f"cannot write {target}: there is no folder {directory}")
     temporary = directory / f".{target.name}.{os.urandom(6).hex()}.tmp"
     # os.open rather than tempfile.mkstemp: mkstemp's files are mode 0600,
     # and the written file should get the usual permissions (0666 minus umask).

@@ -339,13 +339,12 @@ def _short_name(node: Value, i: int, labels: set[str]) -> str:
     """The label, else the number for a leaf or ``n<index>`` for an interior node.
 
     A short name never takes a label's name: ``n2`` becomes ``n2'`` in a graph
-    where some node is labelled ``n2``.
+    where some node is labelled ``n2`` (and a constant 0.5 becomes ``0.5'``
+    where a node is labelled ``0.5``).
     """
     if node.label:
         return node.label
-    if not node.parents:
-        return number(node.data)
-    name = f"n{i}"
+    name = number(node.data) if not node.parents else f"n{i}"
     while name in labels:
         name += "'"
     return name

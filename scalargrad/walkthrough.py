@@ -30,7 +30,7 @@ from scalargrad.drawing import draw, path_view, step_frames
 from scalargrad.explanation import explain
 from scalargrad.trace import trace
 from scalargrad.value import Value
-from scalargrad.writers import write, write_frames, write_gif, write_stepper
+from scalargrad.writers import require_dot, write, write_frames, write_gif, write_stepper
 
 __all__ = ["PICTURE_FORMATS", "TrainingResult", "build", "derivation", "train", "write_pictures"]
 
@@ -119,6 +119,8 @@ def write_pictures(out: str | os.PathLike[str], formats: Sequence[str] = ("svg",
     unknown = [f for f in formats if f not in PICTURE_FORMATS]
     if unknown:
         raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(PICTURE_FORMATS)}")
+    formats = list(dict.fromkeys(formats))  # each once, in the order given
+    require_dot()  # before making the folder
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     record = trace(build())

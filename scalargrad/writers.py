@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from scalargrad.drawing import Frame
 from scalargrad.files import write_atomically
 from scalargrad.stepper import stepper_html
 
-__all__ = ["FORMATS", "GraphvizNotFound", "render", "write", "write_frames", "write_gif", "write_stepper"]
+__all__ = ["FORMATS", "GraphvizNotFound", "format_of", "render", "require_dot", "write", "write_frames", "write_gif", "write_stepper"]
 
 # What ``write`` and ``write_frames`` produce, by file suffix.
 FORMATS = ("svg", "png", "pdf", "json", "dot")
@@ -42,6 +43,12 @@ INSTALL_HINT = (
 
 class GraphvizNotFound(RuntimeError):
     """Raised when a picture has to be rendered and graphviz's ``dot`` program is not installed."""
+
+
+def require_dot() -> None:
+    """Raise :class:`GraphvizNotFound` unless graphviz's ``dot`` program is on PATH."""
+    if shutil.which("dot") is None:
+        raise GraphvizNotFound(f"rendering pictures needs graphviz's `dot` program, which was not found; {INSTALL_HINT}")
 
 
 def render(graph: graphviz.Digraph, format: str) -> bytes:
@@ -58,7 +65,7 @@ def render(graph: graphviz.Digraph, format: str) -> bytes:
 def write(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
     """Write ``graph`` to ``path`` in the format its suffix names (.svg, .png, .pdf, .json, .dot/.gv)."""
     target = Path(path)
-    return write_atomically(target, _content(graph, _format_of(target)))
+    return write_atomically(target, _content(graph, format_of(target)))
 
 
 def write_frames(
@@ -108,7 +115,9 @@ def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per
     return write_atomically(path, buffer.getvalue())
 
 
-def _format_of(path: Path) -> str:
+def format_of(path: str | os.PathLike[str]) -> str:
+    """The format ``write`` uses for ``path``, from its suffix; ``ValueError`` for an unknown one."""
+    path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     format = "dot" if suffix == "gv" else suffix
     if format not in FORMATS:
