@@ -172,7 +172,7 @@ def _walkthrough(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for path in written:
             print(f"  {path}", file=out)
 
-    print(f"\nTraining with learning rate {LEARNING_RATE} until E < {TOLERANCE}", file=out)
+    print(f"\nTraining with learning rate {LEARNING_RATE} until E < {TOLERANCE:.5f}", file=out)
     progress = _Progress(err, start=build().data, goal=TOLERANCE)
     result = train(on_iteration=progress.update)
     progress.close()
