@@ -29,17 +29,11 @@ import itertools
 import sys
 from collections.abc import Sequence
 
-import scalargrad as sg
-from scalargrad import losses, nn, optim
-
 from _cli import positive_float, progress_bar
 
-I1 = 0.1
-TARGET = 0.9
-W1 = 0.5
-W2 = 0.5
-LEARNING_RATE = 0.9
-TOLERANCE = 0.00005
+import scalargrad as sg
+from scalargrad import losses, nn, optim
+from scalargrad.walkthrough import I1, LEARNING_RATE, TARGET, TOLERANCE, W1, W2  # the worked example's numbers
 
 
 def build_model(w1: float = W1, w2: float = W2) -> nn.Sequential:

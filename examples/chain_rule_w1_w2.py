@@ -26,16 +26,10 @@ import itertools
 import sys
 from collections.abc import Sequence
 
-import scalargrad as sg
-
 from _cli import positive_float, progress_bar
 
-I1 = 0.1
-TARGET = 0.9
-W1 = 0.5
-W2 = 0.5
-LEARNING_RATE = 0.9
-TOLERANCE = 0.00005
+import scalargrad as sg
+from scalargrad.walkthrough import I1, LEARNING_RATE, TARGET, TOLERANCE, W1, W2  # the worked example's numbers
 
 # The nodes in the order the forward pass makes them.
 FORWARD_ORDER = ("i1", "w1", "neth", "outh", "w2", "neto", "outo", "target", "err", "err^2", "half", "E")

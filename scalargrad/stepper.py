@@ -34,7 +34,7 @@ import html
 import json
 from collections.abc import Sequence
 
-__all__ = ["stepper_html", "write_stepper"]
+__all__ = ["stepper_html"]
 
 DEFAULT_TITLE = "scalargrad: backward, step by step"
 

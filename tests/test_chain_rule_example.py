@@ -13,22 +13,22 @@ import sys
 from pathlib import Path
 
 import pytest
+from seed003 import (
+    DE_DW1,
+    DE_DW2,
+    FINAL_ITERATIONS,
+    FINAL_OUTO,
+    FINAL_W1,
+    FINAL_W2,
+    OUTH,
+    OUTO,
+    W1_AFTER_ONE_STEP,
+    W2_AFTER_ONE_STEP,
+    E,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "chain_rule_w1_w2.py"
 
-# ../shared/README.md, "seed 003 in full precision"
-OUTH = 0.5124973964842103
-OUTO = 0.5637139161734462
-E = 0.05654416508769998
-DE_DW2 = -0.042386804424448137
-DE_DW1 = -0.001033183875581653
-W1_AFTER_ONE_STEP = 0.5009298654880235
-W2_AFTER_ONE_STEP = 0.5381481239820033
-# ... "The loop stops at iteration 813 with output 0.8900135, w1 0.8800250, w2 4.0056202."
-FINAL_ITERATIONS = 813
-FINAL_OUTO = 0.8900135
-FINAL_W1 = 0.8800250
-FINAL_W2 = 4.0056202
 
 REL = 1e-12
 

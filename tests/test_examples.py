@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-import scalargrad as sg
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -15,24 +15,24 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from seed003 import (
+    DE_DW1,
+    DE_DW2,
+    LABELLED,
+    OUTH,
+    OUTO,
+    W1_AFTER_ONE_STEP,
+    W1_CAPTION,
+    W2_AFTER_ONE_STEP,
+    W2_CAPTION,
+    E,
+)
 
 from scalargrad.trace import trace
 from scalargrad.value import Value
 from scalargrad.walkthrough import build, derivation, train, write_pictures
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot program is not installed")
-
-# The seed tutorial's published figures (i1 = 0.1, target 0.9, w1 = w2 = 0.5, lr 0.9).
-OUTH = 0.5124973964842103
-OUTO = 0.5637139161734462
-E = 0.05654416508769998
-DE_DW2 = -0.042386804424448137
-DE_DW1 = -0.001033183875581653
-W1_AFTER_ONE_STEP = 0.5009298654880235
-W2_AFTER_ONE_STEP = 0.5381481239820033
-W2_CAPTION = "∂E/∂w2 = (-0.336286)(0.245941)(0.512497) = -0.042387"
-W1_CAPTION = "∂E/∂w1 = (-0.336286)(0.245941)(0.5)(0.249844)(0.1) = -0.001033"
-LABELLED = ("i1", "w1", "neth", "outh", "w2", "neto", "outo", "E")
 
 
 # --------------------------------------------------------------- references
