@@ -15,13 +15,8 @@ It is plain data too. Two views of one trace:
 
 The worked example of seed 003, collapsed, is the tutorial's picture:
 
->>> from scalargrad import Value
->>> i1, w1, w2 = Value(0.1, label="i1"), Value(0.5, label="w1"), Value(0.5, label="w2")
->>> neth = i1 * w1; neth.label = "neth"
->>> outh = neth.sigmoid(); outh.label = "outh"
->>> neto = outh * w2; neto.label = "neto"
->>> outo = neto.sigmoid(); outo.label = "outo"
->>> E = 0.5 * (0.9 - outo) ** 2; E.label = "E"
+>>> from scalargrad.walkthrough import build
+>>> E = build()             # E = 0.5 * (0.9 - outo) ** 2, with the tutorial's nodes labelled
 >>> d = diagram(E, collapse=True)
 >>> [(node.name, node.formula) for node in d.nodes]
 [('i1', ''), ('w1', ''), ('neth', 'i1 × w1'), ('outh', 'σ(neth)'), ('w2', ''), ('neto', 'outh × w2'), ('outo', 'σ(neto)'), ('E', '0.5 × (0.9 - outo)²')]
