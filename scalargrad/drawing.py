@@ -34,7 +34,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import graphviz
 
@@ -84,7 +84,6 @@ class _Look:
     path_nodes: Collection[int] = ()
     caption: str = ""
     caption_chars: int = 0  # the caption's cell is this wide, so all frames match
-    number_chars: dict[int, int] = field(default_factory=dict)
 
 
 def draw(
@@ -110,7 +109,16 @@ def draw(
     >>> print(draw(c, edge_labels=False).source.count("->"))
     2
     """
-    return _draw(_diagram(root, collapse), _check_rankdir(rankdir), show_grad, edge_labels, highlight)
+    d = _diagram(root, collapse)
+    rankdir = _check_rankdir(rankdir)
+    look = _Look(known=range(len(d.nodes)) if show_grad else ())
+    if highlight is not None:
+        listed, _ = d.paths(highlight)
+        look.path_edges = {e for path in listed for e in path}
+        look.path_nodes = {d.position(highlight)} | {d.edges[e].target for e in look.path_edges}
+        look.caption = d.path_caption(highlight)
+        look.caption_chars = len(look.caption)
+    return _draw(d, rankdir, show_grad, edge_labels, look)
 
 
 def path_view(
@@ -146,7 +154,7 @@ def step_frames(
     total = len(d.steps)
     titled = [f"{k}/{total}  {caption}" for k, caption in enumerate(captions)]
     width = max(len(text) for text in titled)
-    frames = [Frame(_draw(d, rankdir, True, edge_labels, None, _Look(caption=titled[0], caption_chars=width)), captions[0])]
+    frames = [Frame(_draw(d, rankdir, True, edge_labels, _Look(caption=titled[0], caption_chars=width)), captions[0])]
     known: list[int] = []
     for k, step in enumerate(d.steps, start=1):
         known.append(step.node)
@@ -159,7 +167,7 @@ def step_frames(
             caption=titled[k],
             caption_chars=width,
         )
-        frames.append(Frame(_draw(d, rankdir, True, edge_labels, None, look), captions[k]))
+        frames.append(Frame(_draw(d, rankdir, True, edge_labels, look), captions[k]))
     return frames
 
 
@@ -175,22 +183,7 @@ def _check_rankdir(rankdir: str) -> str:
     return rankdir
 
 
-def _draw(
-    d: Diagram,
-    rankdir: str,
-    show_grad: bool,
-    edge_labels: bool,
-    highlight: str | None,
-    look: _Look | None = None,
-) -> graphviz.Digraph:
-    if look is None:
-        look = _Look(known=range(len(d.nodes)) if show_grad else ())
-    if highlight is not None:
-        listed, _ = d.paths(highlight)
-        look.path_edges = {e for path in listed for e in path}
-        look.path_nodes = {d.position(highlight)} | {d.edges[e].target for e in look.path_edges}
-        look.caption = d.path_caption(highlight)
-        look.caption_chars = len(look.caption)
+def _draw(d: Diagram, rankdir: str, show_grad: bool, edge_labels: bool, look: _Look) -> graphviz.Digraph:
 
     graph = graphviz.Digraph(
         name="scalargrad",
