@@ -33,9 +33,11 @@ def topological_order(root: Value, *, zero_interior_grads: bool = False) -> list
     of every non-leaf node to 0.0 on the way (the reset a backward pass needs).
 
     >>> from scalargrad import Value
-    >>> a = Value(1.0, label="a"); b = a * 2; b.label = "b"
-    >>> [n.label or n.data for n in topological_order(b)]
-    ['a', 2.0, 'b']
+    >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    >>> c = a * b; c.label = "c"
+    >>> d = c + a; d.label = "d"
+    >>> [n.label for n in topological_order(d)]
+    ['a', 'b', 'c', 'd']
     """
     order: list[Value] = []
     seen: set[Value] = set()

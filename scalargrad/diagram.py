@@ -11,7 +11,8 @@ It is plain data too. Two views of one trace:
   feeds: its formula is written into that node's formula, and the edges through
   it become one edge whose derivative is the chain rule along the folded paths
   (the sum over paths of the product of local derivatives). Unlabelled leaves
-  are constants: they appear as numbers in formulas.
+  are taken for constants: they appear as numbers in formulas, as do the
+  numbers an op keeps (the 0.9 of ``0.9 - outo``).
 
 The worked example of seed 003, collapsed, is the tutorial's picture:
 

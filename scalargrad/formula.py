@@ -217,7 +217,7 @@ class Formula:
         Each input becomes one leaf ``Value(values[name], label=name)``, shared
         by all its uses, so ``x*x`` is one leaf used twice. Operators and calls
         go to the engine and each makes one node. A number meets a Value as
-        the engine has it meet one (``2*x`` makes a constant leaf for 2); a
+        the engine has it meet one (``2*x`` keeps the 2 in its op); a
         number that meets only numbers becomes a constant leaf first, so
         ``2**3`` is a node too and follows IEEE-754 (``2**10**10`` is
         ``inf``). A minus sign before a number is part of the number. When the

@@ -74,7 +74,7 @@ class enable_grad(_Switch):
     >>> import scalargrad as sg
     >>> with sg.no_grad():
     ...     with sg.enable_grad():
-    ...         y = sg.Value(2.0) * 3
+    ...         y = sg.Value(2.0) * sg.Value(3.0)
     >>> len(y.parents)
     2
     """

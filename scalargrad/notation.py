@@ -165,8 +165,22 @@ def _terms(parts: Sequence[Expr], binding: int) -> Expr:
     return Expr(" + ".join(shown), SUM)
 
 
+def _with_number(params: Mapping[str, float], operands: Sequence[Expr], style: Style) -> list[Expr]:
+    """The operands with the op's number put back on its side (``{"left": 0.9}``: 0.9 - x)."""
+    if "left" in params:
+        return [Expr.number(params["left"], style), *operands]
+    if "right" in params:
+        return [*operands, Expr.number(params["right"], style)]
+    return list(operands)
+
+
 def op_expression(op: str, params: Mapping[str, float], operands: Sequence[Expr], style: Style = TEXT) -> Expr:
-    """The formula of a node made by ``op`` (a trace record's op name) from ``operands``."""
+    """The formula of a node made by ``op`` (a trace record's op name) from its parents ``operands``.
+
+    A number operand kept in the op (``params`` ``{"left": c}`` or
+    ``{"right": c}``) is written in its place.
+    """
+    operands = _with_number(params, operands, style)
     if op == "add":
         return _infix(operands[0], "+", operands[1], SUM)
     if op == "sub":
@@ -211,6 +225,9 @@ def derivative_expression(
 ) -> Expr:
     """d output / d operands[position], in symbols; ``data`` holds the operands' values (for kinks).
 
+    ``operands``, ``position`` and ``data`` are the node's parents; a number
+    kept in the op (see :func:`op_expression`) is put back in its place.
+
     >>> x, y = Expr.name("x"), Expr.name("y")
     >>> derivative_expression("pow", {"exponent": 3.0}, [x], y, 0, [2.0]).text
     '3 × x²'
@@ -219,6 +236,11 @@ def derivative_expression(
     >>> derivative_expression("relu", {}, [x], y, 0, [-1.0]).text
     '0 (as x <= 0)'
     """
+    if "left" in params:
+        position, data = position + 1, [params["left"], *data]
+    elif "right" in params:
+        data = [*data, params["right"]]
+    operands = _with_number(params, operands, style)
     one = Expr.number(1.0, style)
     if op in ("add", "sum"):
         return one

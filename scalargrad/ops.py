@@ -151,6 +151,92 @@ class Div(Op):
         return (1.0 / b, -node / b)
 
 
+# ------------------------------------------------- a number as one operand
+
+
+class WithConstant(Op):
+    """``x op c`` or ``c op x`` for a plain number ``c``, which lives in the op (as in PyTorch).
+
+    A number operand is not a node: the node has one parent, and the op keeps
+    the number and its side. That is one object fewer per operation for the
+    garbage collector to scan, and graphs that show only what can be
+    differentiated. ``params()`` says ``{"left": c}`` for ``c op x`` and
+    ``{"right": c}`` for ``x op c``.
+    """
+
+    def __init__(self, constant: float, left: bool) -> None:
+        self.constant = constant
+        self.left = left
+
+    def params(self) -> dict[str, float]:
+        return {"left" if self.left else "right": self.constant}
+
+
+class AddConstant(WithConstant):
+    name = "add"
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (1.0,)
+
+    graph_derivatives = derivatives
+
+    def backprop(self, node: Value, g: float) -> None:
+        node._parents[0].grad += g
+
+
+class SubConstant(WithConstant):
+    name = "sub"
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (-1.0,) if self.left else (1.0,)
+
+    graph_derivatives = derivatives
+
+    def backprop(self, node: Value, g: float) -> None:
+        node._parents[0].grad += -g if self.left else g
+
+
+class MulConstant(WithConstant):
+    name = "mul"
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        return (self.constant,)
+
+    graph_derivatives = derivatives
+
+    def backprop(self, node: Value, g: float) -> None:
+        node._parents[0].grad += g * self.constant
+
+
+class DivConstant(WithConstant):
+    name = "div"
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        if self.left:  # c / x
+            return (-ieee.divide(node.data, node._parents[0].data),)
+        return (ieee.divide(1.0, self.constant),)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        if self.left:
+            return (-node / node._parents[0],)
+        return (ieee.divide(1.0, self.constant),)
+
+
+class PowConstantBase(WithConstant):
+    """``c ** x``; a constant exponent is :class:`Power`."""
+
+    name = "pow"
+
+    def derivatives(self, node: Value) -> tuple[float, ...]:
+        c = self.constant
+        # d/dx c**x = c**x log c; at c = 0 PyTorch gives 0 for x >= 0 (log 0 is -inf).
+        return (0.0 if c == 0.0 and node._parents[0].data >= 0.0 else node.data * ieee.log(c),)
+
+    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        c = self.constant
+        return (0.0 if c == 0.0 and node._parents[0].data >= 0.0 else node * ieee.log(c),)
+
+
 class Neg(Op):
     name = "neg"
     value = staticmethod(operator.neg)
@@ -416,11 +502,17 @@ class Dot(Op):
 
 
 ADD, SUB, MUL, DIV, NEG, POW, ABS = Add(), Sub(), Mul(), Div(), Neg(), Pow(), Abs()
+# The op each binary operator uses when one operand is a number.
+WITH_NUMBER: dict[Op, type[WithConstant]] = {
+    ADD: AddConstant, SUB: SubConstant, MUL: MulConstant, DIV: DivConstant, POW: PowConstantBase,
+}
 EXP, LOG, SQRT, SIN, COS = Exp(), Log(), Sqrt(), Sin(), Cos()
 TANH, SIGMOID, RELU, SOFTPLUS = Tanh(), Sigmoid(), ReLU(), Softplus()
 SUM, DOT = Sum(), Dot()
 
 _shared_ops: dict[tuple[Callable[[float], Op], float], Op] = {}
+# One op per (kind, side, number), for the numbers programs use over and over.
+_constant_ops: dict[tuple[type[WithConstant], bool], dict[float, WithConstant]] = {}
 
 
 _OpT = TypeVar("_OpT", bound=Op)
@@ -446,3 +538,19 @@ def power(exponent: float) -> Power:
 def leaky_relu(slope: float) -> LeakyReLU:
     """The leaky ReLU op for ``slope``."""
     return _shared(LeakyReLU, slope)
+
+
+def constant_ops(kind: type[WithConstant], left: bool) -> dict[float, WithConstant]:
+    """The shared ``kind`` ops for numbers on one side, by number (for a fast lookup first)."""
+    return _constant_ops.setdefault((kind, left), {})
+
+
+def with_constant(kind: type[WithConstant], constant: float, left: bool) -> WithConstant:
+    """The op for ``x op constant`` (or ``constant op x`` when ``left``), shared where it can be."""
+    cache = constant_ops(kind, left)
+    op = cache.get(constant) if constant else None  # 0.0 == -0.0 as keys: never share those
+    if op is None:
+        op = kind(constant, left)
+        if constant and len(cache) < 1024:
+            cache[constant] = op
+    return op

@@ -26,7 +26,9 @@ The chain of seed 003, where ``neto``'s gradient comes from ``outo`` alone:
 >>> E = 0.5 * (0.9 - outo) ** 2; E.label = "E"
 >>> t = trace(E)
 >>> [node.name for node in t.nodes]
-['0.5', '0.9', 'i1', 'w1', 'neth', 'outh', 'w2', 'neto', 'outo', 'n9', 'n10', 'E']
+['i1', 'w1', 'neth', 'outh', 'w2', 'neto', 'outo', 'n7', 'n8', 'E']
+>>> t.node("n7").op, t.node("n7").params     # 0.9 - outo: the number is in the op
+('sub', {'left': 0.9})
 >>> (c,) = t.step("neto").contributions
 >>> t.nodes[c.consumer].name
 'outo'
@@ -68,7 +70,8 @@ class NodeRecord:
     :func:`scalargrad.notation.number` writes it) and
     ``n`` + index for an interior node (``"n9"``). ``op`` is the name of the
     operation that made the node (``None`` for a leaf) and ``params`` the op's
-    constants (``{"exponent": 2.0}`` for ``x ** 2``). ``grad`` is d root / d node
+    constants (``{"exponent": 2.0}`` for ``x ** 2``, ``{"left": 0.9}`` for
+    ``0.9 - x``). ``grad`` is d root / d node
     for this trace, and ``parents`` the parents' indices in operand order.
     """
 

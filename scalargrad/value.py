@@ -48,34 +48,49 @@ def _binary_operators(
     """The forward (``a + b``) and reflected (``2 + a``) methods for one binary op.
 
     Defined once for every operator, as ``fractions.Fraction`` does, so each
-    operator is a single line in the class body. A number operand becomes a
-    constant leaf of the graph; anything else is ``NotImplemented``, which lets
-    Python raise its usual ``TypeError``. This is the engine's hottest code, so
-    the common case (record the graph) is written out here rather than in calls.
+    operator is a single line in the class body. A number operand goes into
+    the op (``ops.WithConstant``), not into a node of its own; anything else is
+    ``NotImplemented``, which lets Python raise its usual ``TypeError``. This is
+    the engine's hottest code, so the common case (record the graph) is written
+    out here rather than in calls.
     """
     value = op.value
+    with_number = ops.WITH_NUMBER[op]
+    # The shared ops for numbers on the right (x * 2) and on the left (2 * x).
+    right_ops = ops.constant_ops(with_number, left=False)
 
     def forward(a: Value, b: Any) -> Any:  # a Value, or NotImplemented
-        if type(b) is not Value and not isinstance(b, Value):
-            x = b if type(b) is float else _operand_float(b)
-            if x is None:
-                return NotImplemented
-            b = _constant(x)
+        if type(b) is Value or isinstance(b, Value):
+            if not _mode.plain:
+                return _node(value(a.data, b.data), op, (a, b))
+            node = _new(Value)
+            node.data = value(a.data, b.data)
+            node.grad = 0.0
+            node.label = ""
+            node._op = op
+            node._parents = (a, b)
+            return node
+        x = b if type(b) is float else _operand_float(b)
+        if x is None:
+            return NotImplemented
+        number_op = right_ops.get(x) if x else None
+        if number_op is None:
+            number_op = ops.with_constant(with_number, x, left=False)
         if not _mode.plain:
-            return _node(value(a.data, b.data), op, (a, b))
+            return _node(value(a.data, x), number_op, (a,))
         node = _new(Value)
-        node.data = value(a.data, b.data)
+        node.data = value(a.data, x)
         node.grad = 0.0
         node.label = ""
-        node._op = op
-        node._parents = (a, b)
+        node._op = number_op
+        node._parents = (a,)
         return node
 
     def reflected(b: Value, a: Any) -> Any:
         x = a if type(a) is float else _operand_float(a)
         if x is None:
             return NotImplemented
-        return _node(value(x, b.data), op, (_constant(x), b))
+        return _node(value(x, b.data), ops.with_constant(with_number, x, left=True), (b,))
 
     forward.__name__ = reflected.__name__ = op.name
     return forward, reflected
@@ -230,7 +245,7 @@ class Value:
         x = _operand_float(base)
         if x is None:
             return NotImplemented
-        return _node(ieee.power(x, self.data), ops.POW, (_constant(x), self))
+        return _node(ieee.power(x, self.data), ops.with_constant(ops.PowConstantBase, x, left=True), (self,))
 
     # ------------------------------------------------------------ functions
 
@@ -334,7 +349,7 @@ def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
         node._parents = parents
         return node
     if _mode.anomaly and data - data != 0.0:  # x - x is nonzero only for inf and nan
-        raise FloatingPointError(f"{op.name} produced {data!r} from {_describe_inputs(parents)}")
+        raise FloatingPointError(f"{op.name} produced {data!r} from {_describe_inputs(parents, op)}")
     if _mode.grad_enabled:
         node._op = op
         node._parents = parents
@@ -344,10 +359,17 @@ def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
     return node
 
 
-def _describe_inputs(parents: tuple[Value, ...]) -> str:
+def _describe_inputs(parents: tuple[Value, ...], op: ops.Op) -> str:
     shown = [f"{p.label} = {p.data!r}" if p.label else repr(p.data) for p in parents[:8]]
-    more = f", ... ({len(parents)} in all)" if len(parents) > 8 else ""
-    return f"input{'s' if len(parents) > 1 else ''} " + ", ".join(shown) + more
+    # A number operand lives in the op; name it in its place.
+    params = op.params() if isinstance(op, ops.WithConstant) else {}
+    if "left" in params:
+        shown.insert(0, repr(params["left"]))
+    elif "right" in params:
+        shown.append(repr(params["right"]))
+    count = len(parents) + len(params)
+    more = f", ... ({count} in all)" if count > 8 else ""
+    return f"input{'s' if count > 1 else ''} " + ", ".join(shown[:8]) + more
 
 
 def _constant(x: float) -> Value:

@@ -53,8 +53,8 @@ def test_full_view_has_one_edge_per_operand():
     E = worked_example()
     d = diagram(E)
     operands = sum(len(node.parents) for node in sg.topological_order(E))
-    assert len(d.edges) == operands == 11
-    assert len(d.steps) == len(d.nodes) == 12
+    assert len(d.edges) == operands == 9
+    assert len(d.steps) == len(d.nodes) == 10
 
 
 def test_step_gradients_are_backwards():

@@ -1024,3 +1024,66 @@ def test_backward_rejects_a_non_number_gradient_naming_backward():
     y = Value(2.0) * 3
     with pytest.raises(TypeError, match=r"backward\(\) takes a real number as gradient, got str 'x'"):
         y.backward("x")
+
+
+# ------------------------------------------------ a number as an operand
+
+NUMBER_OPERATIONS = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+}
+
+
+@pytest.mark.parametrize("symbol", sorted(NUMBER_OPERATIONS))
+@pytest.mark.parametrize("number_on_the_left", [False, True])
+@pytest.mark.parametrize("x, c", [(1.7, 0.6), (0.8, -2.5), (2.25, 3.0)])
+def test_a_number_operand_lives_in_the_op(symbol, number_on_the_left, x, c):
+    # Value, first and second derivative, against plain floats and central differences.
+    operation = NUMBER_OPERATIONS[symbol]
+    if symbol == "**" and number_on_the_left:
+        c = abs(c)  # c ** x for a positive base
+
+    def f(v):
+        return operation(c, v) if number_on_the_left else operation(v, c)
+
+    node = f(Value(x, label="x"))
+    assert [p.label for p in node.parents] == ["x"]  # the number is no node
+    if symbol == "**" and not number_on_the_left:
+        assert node.op.params() == {"exponent": c}  # x ** n: the Power op, as before
+    else:
+        assert node.op.params() == ({"left": c} if number_on_the_left else {"right": c})
+    assert node.data == f(x)
+    h = 1e-5
+    numeric = (f(x + h) - f(x - h)) / (2 * h)
+    assert sg.grad(f)(x) == pytest.approx(numeric, rel=1e-7)
+    numeric_second = (sg.grad(f)(x + h) - sg.grad(f)(x - h)) / (2 * h)
+    assert sg.grad(sg.grad(f))(x) == pytest.approx(numeric_second, rel=1e-6, abs=1e-9)
+
+
+def test_numbers_share_ops_but_zeros_keep_their_sign():
+    x = Value(2.0)
+    assert (x * 3.0).op is (x * 3.0).op  # one op per number, not per node
+    assert (x * 3.0).op is not (3.0 * x).op  # nor per side
+    assert math.copysign(1.0, (x * -0.0).data) == -1.0
+    assert math.copysign(1.0, (x * 0.0).data) == 1.0
+    assert (x * -0.0).op.params() == {"right": -0.0}
+
+
+def test_number_operands_follow_ieee_and_pytorch():
+    x = Value(0.0)
+    y = 0.0 ** x  # d/dx 0**x is 0 at x >= 0, as torch gives (not nan from log 0)
+    y.backward()
+    assert y.data == 1.0 and x.grad == 0.0
+    assert (1.0 / Value(0.0)).data == math.inf
+    z = Value(2.0)
+    q = 1.0 / z
+    q.backward()
+    assert z.grad == -0.25
+
+
+def test_detect_anomaly_names_a_number_operand():
+    x = Value(1.0, label="x")
+    with sg.detect_anomaly():
+        with pytest.raises(FloatingPointError, match=r"div produced inf from inputs x = 1.0, 0.0"):
+            x / 0
+        with pytest.raises(FloatingPointError, match=r"pow produced inf from inputs 0.0, -1.0"):
+            0.0 ** (-x)

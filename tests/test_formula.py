@@ -246,22 +246,24 @@ def test_a_name_used_twice_is_one_leaf_whose_gradient_adds_up() -> None:
 
 
 def test_numbers_meet_values_as_in_the_engine() -> None:
+    # 2*x keeps the number in the op, as Value.__rmul__ does: one parent
     root = parse_formula("2*x").build({"x": 5.0})
-    constant, x = root.parents
+    (x,) = root.parents
     assert (root.data, root.op.name if root.op else None) == (10.0, "mul")
-    assert (constant.data, constant.op, constant.label) == (2.0, None, "")
+    assert root.op.params() == {"left": 2.0}
     assert x.label == "x"
     # x**3 keeps the exponent in the op (one parent), as Value.__pow__ does
     cube = parse_formula("x**3").build({"x": 2.0})
     assert (cube.data, len(cube.parents)) == (8.0, 1)
-    # 2**x has the constant base as a parent, as Value.__rpow__ does
+    # 2**x keeps the base in the op, as Value.__rpow__ does
     power = parse_formula("2**x").build({"x": 3.0})
-    assert power.data == 8.0 and [p.data for p in power.parents] == [2.0, 3.0]
+    assert power.data == 8.0 and [p.data for p in power.parents] == [3.0]
+    assert power.op.params() == {"left": 2.0}
 
 
 def test_a_minus_before_a_number_is_part_of_the_number() -> None:
     root = parse_formula("x * -3").build({"x": 2.0})
-    assert root.data == -6.0 and root.parents[1].data == -3.0 and root.parents[1].op is None
+    assert root.data == -6.0 and root.op.params() == {"right": -3.0}
     assert parse_formula("- -3").build({}).op is None
     negated = parse_formula("-x").build({"x": 2.0})
     assert negated.data == -2.0 and negated.op is not None and negated.op.name == "neg"
@@ -269,7 +271,8 @@ def test_a_minus_before_a_number_is_part_of_the_number() -> None:
 
 def test_operations_on_numbers_alone_are_nodes_computed_in_ieee_floats() -> None:
     three = parse_formula("1 + 2").build({})
-    assert three.data == 3.0 and [p.data for p in three.parents] == [1.0, 2.0]
+    assert three.data == 3.0 and [p.data for p in three.parents] == [1.0]
+    assert three.op.params() == {"right": 2.0}
     call = parse_formula("exp(0)").build({})
     assert call.data == 1.0 and call.op is not None and call.op.name == "exp"
     lone = parse_formula("-3").build({})

@@ -82,14 +82,15 @@ def test_weight_gradients_match_the_published_full_precision_figures() -> None:
 def test_worked_example_nodes_and_names() -> None:
     t = trace(worked_example()["E"])
     # E = 0.5 * sq, sq = (0.9 - outo) ** 2: depth first from E, first operands first.
+    # The numbers 0.5 and 0.9 live in their ops, not in nodes.
     assert [n.name for n in t.nodes] == [
-        "0.5", "0.9", "i1", "w1", "neth", "outh", "w2", "neto", "outo", "n9", "n10", "E",
+        "i1", "w1", "neth", "outh", "w2", "neto", "outo", "n7", "n8", "E",
     ]
-    assert [n.label for n in t.nodes][:2] == ["", ""]
-    assert t.root == 11 and t.nodes[t.root].name == "E"
-    sq = t.node("n10")
-    assert (sq.op, sq.params, sq.parents) == ("pow", {"exponent": 2.0}, (9,))
-    assert t.node("n9").op == "sub" and t.node("n9").parents == (1, 8)
+    assert t.root == 9 and t.nodes[t.root].name == "E"
+    sq = t.node("n8")
+    assert (sq.op, sq.params, sq.parents) == ("pow", {"exponent": 2.0}, (7,))
+    assert (t.node("n7").op, t.node("n7").params, t.node("n7").parents) == ("sub", {"left": 0.9}, (6,))
+    assert (t.node("E").op, t.node("E").params) == ("mul", {"left": 0.5})
     assert t.node("outo").op == "sigmoid" and t.node("i1").op is None
     assert [n.is_leaf for n in t.nodes] == [n.op is None for n in t.nodes]
     for n in t.nodes:  # parents before children
@@ -268,8 +269,9 @@ def test_to_dict_round_trips_through_json() -> None:
     text = json.dumps(d, allow_nan=False)
     assert json.loads(text) == d
     assert Trace.from_dict(json.loads(text)) == t
-    assert d["root"] == 11 and d["nodes"][10]["params"] == {"exponent": 2.0}
-    assert d["steps"][0] == {"node": 11, "gradient": 1.0, "contributions": []}
+    assert d["root"] == 9 and d["nodes"][8]["params"] == {"exponent": 2.0}
+    assert d["nodes"][7]["params"] == {"left": 0.9}
+    assert d["steps"][0] == {"node": 9, "gradient": 1.0, "contributions": []}
 
 
 def test_non_finite_numbers_are_strict_json_and_come_back() -> None:
