@@ -54,18 +54,28 @@ def topological_order(root: Value, *, zero_interior_grads: bool = False) -> list
             order.append(node)
         elif node not in seen:  # a node can be pushed by several children
             seen.add(node)
-            parents = node._parents
-            if parents:
-                if zero_interior_grads:  # backward's reset, done here to save a pass
-                    node.grad = 0.0
-                stack.append(node)
-                done_with_parents.append(True)
-                for parent in reversed(parents):  # so the first operand is visited first
+            a = node._a  # the parents: see Value.__slots__
+            if a is None:
+                order.append(node)  # a leaf is finished as soon as it is found
+                continue
+            if zero_interior_grads:  # backward's reset, done here to save a pass
+                node.grad = 0.0
+            stack.append(node)
+            done_with_parents.append(True)
+            # Pushed last operand first, so the first operand is visited first.
+            if type(a) is tuple:
+                for parent in reversed(a):
                     if parent not in seen:
                         stack.append(parent)
                         done_with_parents.append(False)
-            else:
-                order.append(node)  # a leaf is finished as soon as it is found
+                continue
+            b = node._b
+            if b is not None and b not in seen:
+                stack.append(b)
+                done_with_parents.append(False)
+            if a not in seen:
+                stack.append(a)
+                done_with_parents.append(False)
     return order
 
 
@@ -80,7 +90,7 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     order = topological_order(root, zero_interior_grads=True)
     root.grad += seed
     for node in reversed(order):
-        if node._parents:
+        if node._a is not None:
             node._op.backprop(node, node.grad)  # type: ignore[union-attr]  # interior: has an op
     if _mode.anomaly:
         _raise_first_anomaly(reversed(order), seed)
@@ -100,15 +110,15 @@ def _raise_first_anomaly(nodes_root_first: Iterable[Value], seed: float) -> None
             raise FloatingPointError(
                 f"the gradient of {_name(node)} summed to {g!r} from finite contributions"
             )
-        if not node._parents:
+        if not node.parents:
             continue
         op = node._op
         assert op is not None  # a node with parents has an op
         masks = op.masked(node)
-        for parent, d, masked in zip(node._parents, op.derivatives(node), masks):
+        for parent, d, masked in zip(node.parents, op.derivatives(node), masks):
             contribution = 0.0 if masked else g * d
             if contribution - contribution != 0.0:
-                inputs = ", ".join(_name(p) for p in node._parents)
+                inputs = ", ".join(_name(p) for p in node.parents)
                 raise FloatingPointError(
                     f"backward of {op.name} produced {contribution!r} for {_name(parent)} "
                     f"(inputs {inputs}; upstream gradient {g!r}, local derivative {d!r})"
@@ -139,17 +149,17 @@ def gradients(
     # Nodes that depend on some w: the only ones whose gradients matter.
     relevant = set(wrt)
     for node in order:
-        if node._parents and any(p in relevant for p in node._parents):
+        if node.parents and any(p in relevant for p in node.parents):
             relevant.add(node)
     grads: dict[Value, Gradient] = {root: 1.0} if root in relevant else {}
     for node in reversed(order):
         g = grads.get(node)
-        if g is None or not node._parents:
+        if g is None or not node.parents:
             continue
         op: Op = node._op  # type: ignore[assignment]  # a node with parents has an op
         derivatives = op.graph_derivatives(node) if create_graph else op.derivatives(node)
         masks = op.masked(node)
-        for parent, d, masked in zip(node._parents, derivatives, masks):
+        for parent, d, masked in zip(node.parents, derivatives, masks):
             # A mask drops a constant zero; a derivative built as a Value is
             # kept, since its own derivative need not be zero.
             if parent not in relevant or (masked and type(d) is float):

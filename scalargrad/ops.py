@@ -41,6 +41,8 @@ class Op:
     """Base class: one kind of node. Subclasses set ``name`` and the three methods."""
 
     name = ""
+    # An n-ary op (sum, dot) keeps its parents as one tuple (see Value.__slots__).
+    nary = False
     # PyTorch computes some gradients with `where` rather than a product, so
     # there a zero blocks the upstream gradient even when that is inf or nan
     # (0 * inf would be nan). Ops that do this set `masks` and say, per node,
@@ -49,7 +51,7 @@ class Op:
 
     def masked(self, node: Value) -> tuple[bool, ...]:
         """For each parent, whether its derivative is a mask (all False unless ``masks``)."""
-        return (False,) * len(node._parents)
+        return (False,) * len(node.parents)
 
     def params(self) -> dict[str, float]:
         """Constants of the op itself, such as a leaky ReLU's slope."""
@@ -66,17 +68,21 @@ class Op:
 
     def backprop(self, node: Value, g: float) -> None:
         """The chain rule at one node: add ``g * d node / d parent`` to each parent's ``.grad``."""
-        parents = node._parents
         derivatives = self.derivatives(node)
         if self.masks:
-            for parent, d, masked in zip(parents, derivatives, self.masked(node)):
+            for parent, d, masked in zip(node.parents, derivatives, self.masked(node)):
                 if not masked:
                     parent.grad += g * d
-        elif len(parents) == 1:  # unrolled: zip() costs more than the work itself
-            parents[0].grad += g * derivatives[0]
-        else:
-            for parent, d in zip(parents, derivatives):
+            return
+        a = node._a
+        if type(a) is tuple:  # an n-ary op
+            for parent, d in zip(a, derivatives):
                 parent.grad += g * d
+            return
+        a.grad += g * derivatives[0]
+        b = node._b
+        if b is not None:
+            b.grad += g * derivatives[1]
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
@@ -100,7 +106,7 @@ class Add(Op):
     graph_derivatives = derivatives
 
     def backprop(self, node: Value, g: float) -> None:
-        a, b = node._parents
+        a, b = node._a, node._b
         a.grad += g
         b.grad += g
 
@@ -115,7 +121,7 @@ class Sub(Op):
     graph_derivatives = derivatives
 
     def backprop(self, node: Value, g: float) -> None:
-        a, b = node._parents
+        a, b = node._a, node._b
         a.grad += g
         b.grad += -g
 
@@ -125,15 +131,15 @@ class Mul(Op):
     value = staticmethod(operator.mul)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        a, b = node._parents
+        a, b = node._a, node._b
         return (b.data, a.data)
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        a, b = node._parents
+        a, b = node._a, node._b
         return (b, a)
 
     def backprop(self, node: Value, g: float) -> None:
-        a, b = node._parents
+        a, b = node._a, node._b
         a.grad += g * b.data
         b.grad += g * a.data
 
@@ -143,11 +149,11 @@ class Div(Op):
     value = staticmethod(ieee.divide)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        b = node._parents[1].data
+        b = node._b.data
         return (ieee.divide(1.0, b), -ieee.divide(node.data, b))
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        b = node._parents[1]
+        b = node._b
         return (1.0 / b, -node / b)
 
 
@@ -181,7 +187,7 @@ class AddConstant(WithConstant):
     graph_derivatives = derivatives
 
     def backprop(self, node: Value, g: float) -> None:
-        node._parents[0].grad += g
+        node._a.grad += g
 
 
 class SubConstant(WithConstant):
@@ -193,7 +199,7 @@ class SubConstant(WithConstant):
     graph_derivatives = derivatives
 
     def backprop(self, node: Value, g: float) -> None:
-        node._parents[0].grad += -g if self.left else g
+        node._a.grad += -g if self.left else g
 
 
 class MulConstant(WithConstant):
@@ -205,7 +211,7 @@ class MulConstant(WithConstant):
     graph_derivatives = derivatives
 
     def backprop(self, node: Value, g: float) -> None:
-        node._parents[0].grad += g * self.constant
+        node._a.grad += g * self.constant
 
 
 class DivConstant(WithConstant):
@@ -213,12 +219,12 @@ class DivConstant(WithConstant):
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
         if self.left:  # c / x
-            return (-ieee.divide(node.data, node._parents[0].data),)
+            return (-ieee.divide(node.data, node._a.data),)
         return (ieee.divide(1.0, self.constant),)
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
         if self.left:
-            return (-node / node._parents[0],)
+            return (-node / node._a,)
         return (ieee.divide(1.0, self.constant),)
 
 
@@ -230,11 +236,11 @@ class PowConstantBase(WithConstant):
     def derivatives(self, node: Value) -> tuple[float, ...]:
         c = self.constant
         # d/dx c**x = c**x log c; at c = 0 PyTorch gives 0 for x >= 0 (log 0 is -inf).
-        return (0.0 if c == 0.0 and node._parents[0].data >= 0.0 else node.data * ieee.log(c),)
+        return (0.0 if c == 0.0 and node._a.data >= 0.0 else node.data * ieee.log(c),)
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
         c = self.constant
-        return (0.0 if c == 0.0 and node._parents[0].data >= 0.0 else node * ieee.log(c),)
+        return (0.0 if c == 0.0 and node._a.data >= 0.0 else node * ieee.log(c),)
 
 
 class Neg(Op):
@@ -258,17 +264,17 @@ class Pow(Op):
         # x**0 is constant in x: PyTorch's `where` returns 0 whatever comes from
         # above. (Its 0**n mask in n is applied before the product, so an
         # upstream inf still gives nan there, as here.)
-        return (node._parents[1].data == 0.0, False)
+        return (node._b.data == 0.0, False)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        base, exponent = node._parents
+        base, exponent = node._a, node._b
         x, n = base.data, exponent.data
         d_base = 0.0 if n == 0.0 else n * ieee.power(x, n - 1.0)
         d_exponent = 0.0 if x == 0.0 and n >= 0.0 else node.data * ieee.log(x)
         return (d_base, d_exponent)
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        base, exponent = node._parents
+        base, exponent = node._a, node._b
         x, n = base.data, exponent.data
         # Masks only where the formula has no value (at x = 0): elsewhere the
         # full formula, which is 0 at n = 0 but whose own derivative in n is not.
@@ -298,11 +304,11 @@ class Power(Op):
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
         n = self.exponent
-        return (0.0 if n == 0.0 else n * ieee.power(node._parents[0].data, n - 1.0),)
+        return (0.0 if n == 0.0 else n * ieee.power(node._a.data, n - 1.0),)
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
         n = self.exponent
-        return (0.0 if n == 0.0 else n * node._parents[0] ** (n - 1.0),)
+        return (0.0 if n == 0.0 else n * node._a ** (n - 1.0),)
 
 
 class Abs(Op):
@@ -310,7 +316,7 @@ class Abs(Op):
     value = staticmethod(abs)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        x = node._parents[0].data
+        x = node._a.data
         # sign(x), with sign(0) = sign(nan) = 0 as in PyTorch
         return (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,)
 
@@ -336,10 +342,10 @@ class Log(Op):
     value = staticmethod(ieee.log)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (ieee.divide(1.0, node._parents[0].data),)
+        return (ieee.divide(1.0, node._a.data),)
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (1.0 / node._parents[0],)
+        return (1.0 / node._a,)
 
 
 class Sqrt(Op):
@@ -358,10 +364,10 @@ class Sin(Op):
     value = staticmethod(ieee.sin)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (ieee.cos(node._parents[0].data),)
+        return (ieee.cos(node._a.data),)
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (node._parents[0].cos(),)
+        return (node._a.cos(),)
 
 
 class Cos(Op):
@@ -369,10 +375,10 @@ class Cos(Op):
     value = staticmethod(ieee.cos)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (-ieee.sin(node._parents[0].data),)
+        return (-ieee.sin(node._a.data),)
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (-node._parents[0].sin(),)
+        return (-node._a.sin(),)
 
 
 # ---------------------------------------------------------------- activations
@@ -407,14 +413,14 @@ class ReLU(Op):
     masks = True
 
     def masked(self, node: Value) -> tuple[bool, ...]:
-        return (node._parents[0].data <= 0.0,)
+        return (node._a.data <= 0.0,)
 
     @staticmethod
     def value(x: float) -> float:
         return 0.0 if x <= 0.0 else x  # nan stays nan
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (0.0 if node._parents[0].data <= 0.0 else 1.0,)
+        return (0.0 if node._a.data <= 0.0 else 1.0,)
 
     graph_derivatives = derivatives
 
@@ -432,7 +438,7 @@ class LeakyReLU(Op):
         return x if x > 0.0 else self.slope * x
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (1.0 if node._parents[0].data > 0.0 else self.slope,)
+        return (1.0 if node._a.data > 0.0 else self.slope,)
 
     graph_derivatives = derivatives
 
@@ -442,10 +448,10 @@ class Softplus(Op):
     value = staticmethod(ieee.softplus)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (ieee.sigmoid(node._parents[0].data),)
+        return (ieee.sigmoid(node._a.data),)
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (node._parents[0].sigmoid(),)
+        return (node._a.sigmoid(),)
 
 
 # -------------------------------------------------------------- n-ary nodes
@@ -455,18 +461,19 @@ class Sum(Op):
     """One node for ``x1 + x2 + ... + xn``: n parents instead of n - 1 add nodes."""
 
     name = "sum"
+    nary = True
 
     @staticmethod
     def value(*xs: float) -> float:
         return ieee.fsum(xs)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (1.0,) * len(node._parents)
+        return (1.0,) * len(node._a)
 
     graph_derivatives = derivatives
 
     def backprop(self, node: Value, g: float) -> None:
-        for parent in node._parents:
+        for parent in node._a:
             parent.grad += g
 
 
@@ -474,6 +481,7 @@ class Dot(Op):
     """One node for ``w1*x1 + ... + wn*xn``; its parents are ``w1..wn, x1..xn``."""
 
     name = "dot"
+    nary = True
 
     @staticmethod
     def value(*wx: float) -> float:
@@ -481,18 +489,18 @@ class Dot(Op):
         return ieee.fsum(map(operator.mul, wx[:n], wx[n:]))
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
-        parents = node._parents
+        parents = node._a
         n = len(parents) // 2
         # d/dw_i is x_i and d/dx_i is w_i: each factor's derivative is the other factor
         return tuple([p.data for p in parents[n:]] + [p.data for p in parents[:n]])
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        parents = node._parents
+        parents: tuple[Value, ...] = node._a
         n = len(parents) // 2
         return parents[n:] + parents[:n]
 
     def backprop(self, node: Value, g: float) -> None:
-        parents = node._parents
+        parents = node._a
         n = len(parents) // 2
         ws, xs = parents[:n], parents[n:]
         for w, x in zip(ws, xs):  # all the w's first, then the x's: the order of `derivatives`

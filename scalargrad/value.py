@@ -68,7 +68,8 @@ def _binary_operators(
             node.grad = 0.0
             node.label = ""
             node._op = op
-            node._parents = (a, b)
+            node._a = a
+            node._b = b
             return node
         x = b if type(b) is float else _operand_float(b)
         if x is None:
@@ -83,7 +84,8 @@ def _binary_operators(
         node.grad = 0.0
         node.label = ""
         node._op = number_op
-        node._parents = (a,)
+        node._a = a
+        node._b = None
         return node
 
     def reflected(b: Value, a: Any) -> Any:
@@ -110,11 +112,18 @@ class Value:
     2.0
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_parents")
+    # The parents are kept in two slots rather than a tuple: ``_a`` and ``_b``
+    # for an op of one or two operands (``_b`` None for one), or all of them
+    # as a tuple in ``_a`` for an n-ary op (``sum``, ``dot``); None for a leaf.
+    # A tuple per node would be one more object for the cyclic garbage
+    # collector to scan, and that scanning is most of what building costs.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
 
     data: float
     grad: float
     label: str
+    _a: Any  # Value | tuple[Value, ...] | None, as above
+    _b: Any  # Value | None
 
     def __init__(self, data: SupportsFloat, label: str = "") -> None:
         if not isinstance(label, str):
@@ -123,14 +132,21 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op: ops.Op | None = None
-        self._parents: tuple[Value, ...] = ()
+        self._a = None
+        self._b = None
 
     # ------------------------------------------------------------ structure
 
     @property
     def parents(self) -> tuple[Value, ...]:
         """The nodes this one was computed from, in operand order (``()`` for a leaf)."""
-        return self._parents
+        a = self._a
+        if a is None:
+            return ()
+        if type(a) is tuple:
+            return a
+        b = self._b
+        return (a,) if b is None else (a, b)
 
     @property
     def op(self) -> ops.Op | None:
@@ -344,18 +360,19 @@ def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _mode.plain:
-        node._op = op
-        node._parents = parents
-        return node
-    if _mode.anomaly and data - data != 0.0:  # x - x is nonzero only for inf and nan
-        raise FloatingPointError(f"{op.name} produced {data!r} from {_describe_inputs(parents, op)}")
-    if _mode.grad_enabled:
-        node._op = op
-        node._parents = parents
-    else:  # no_grad: a constant, connected to nothing
-        node._op = None
-        node._parents = ()
+    if not _mode.plain:
+        if _mode.anomaly and data - data != 0.0:  # x - x is nonzero only for inf and nan
+            raise FloatingPointError(f"{op.name} produced {data!r} from {_describe_inputs(parents, op)}")
+        if not _mode.grad_enabled:  # no_grad: a constant, connected to nothing
+            node._op = node._a = node._b = None
+            return node
+    node._op = op
+    if op.nary:
+        node._a, node._b = parents, None
+    elif len(parents) == 1:
+        node._a, node._b = parents[0], None
+    else:
+        node._a, node._b = parents
     return node
 
 
@@ -378,8 +395,7 @@ def _constant(x: float) -> Value:
     node.data = x
     node.grad = 0.0
     node.label = ""
-    node._op = None
-    node._parents = ()
+    node._op = node._a = node._b = None
     return node
 
 
@@ -402,7 +418,16 @@ def _data_of(other: Operand) -> float:
 
 
 def _unary(op: ops.Op, x: Value) -> Value:
-    return _node(op.value(x.data), op, (x,))
+    if not _mode.plain:
+        return _node(op.value(x.data), op, (x,))
+    node = _new(Value)
+    node.data = op.value(x.data)
+    node.grad = 0.0
+    node.label = ""
+    node._op = op
+    node._a = x
+    node._b = None
+    return node
 
 
 
