@@ -143,7 +143,7 @@ class InputError(ValueError):
     """Values that do not fit a formula: missing, not its inputs, or not numbers.
 
     Every problem is found and reported at once, in a fixed order, in
-    ``problems`` and in ``str()`` (one line, joined by ``; ``).
+    ``problems`` and in ``str()`` (one line, the problems joined by semicolons).
 
     >>> parse_formula("x * w").build({"x": "abc"})
     Traceback (most recent call last):
