@@ -21,6 +21,8 @@ from scalargrad.modes import state as _mode
 from scalargrad.ops import Op
 from scalargrad.value import Value, _constant, _operand_float
 
+__all__ = ["backward", "gradients", "topological_order"]
+
 Gradient = Union[Value, float]
 
 
@@ -80,7 +82,15 @@ def topological_order(root: Value, *, zero_interior_grads: bool = False) -> list
 
 
 def backward(root: Value, gradient: float = 1.0) -> None:
-    """Backpropagate from ``root`` into ``.grad`` (see ``Value.backward``)."""
+    """Backpropagate from ``root`` into ``.grad`` (see ``Value.backward``).
+
+    >>> from scalargrad import Value
+    >>> x = Value(3.0)
+    >>> y = x * x
+    >>> backward(y, gradient=0.5)
+    >>> y.grad, x.grad
+    (0.5, 3.0)
+    """
     seed = _operand_float(gradient)
     if seed is None:
         raise TypeError(

@@ -63,7 +63,18 @@ Without -o, the DOT text of the picture is printed (no graphviz needed).
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
+    """Run the command with ``argv`` (default: ``sys.argv[1:]``) and return its exit code.
+
+    >>> main(["draw", "x * y", "x=3", "y=4", "--explain", "x"])  # doctest: +ELLIPSIS
+    f = 12
+    ∂f/∂x = 4
+    ∂f/∂y = 3
+    digraph scalargrad {
+    ...
+    Together
+      ∂f/∂x = (4) = 4
+    0
+    """
     parser = _parser()
     try:
         args = parser.parse_args(argv)

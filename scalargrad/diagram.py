@@ -74,6 +74,7 @@ class DiagramEdge:
 
     @property
     def direct(self) -> bool:
+        """Whether the edge is one operand of its target, not folded from several."""
         return self.operand >= 0
 
 
@@ -143,6 +144,7 @@ class Diagram:
         return next(step for step in self.steps if step.node == position)
 
     def edges_into(self, name: str) -> list[DiagramEdge]:
+        """The edges whose target is the node named ``name``, in operand order."""
         position = self.position(name)
         return [edge for edge in self.edges if edge.target == position]
 

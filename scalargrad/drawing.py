@@ -127,6 +127,10 @@ def path_view(
     """Every path from the node named ``wrt`` to ``root``, highlighted, with their products as caption.
 
     The same as ``draw(root, highlight=wrt, ...)``.
+
+    >>> from scalargrad.walkthrough import build
+    >>> "(-0.336286)(0.245941)(0.512497) = -0.042387" in path_view(build(), "w2", collapse=True).source
+    True
     """
     return draw(root, rankdir=rankdir, collapse=collapse, edge_labels=edge_labels, highlight=wrt)
 

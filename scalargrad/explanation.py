@@ -56,6 +56,10 @@ def explain(root: Value | Trace, wrt: str, collapse: bool = False, forward: bool
     does (see :mod:`scalargrad.diagram`); ``forward=False`` leaves out the
     forward pass (when explaining a second gradient of the same graph). The
     numbers are those of a backward pass from ``root``; the graph is not changed.
+
+    >>> from scalargrad.walkthrough import build
+    >>> print(explain(build(), "w2", collapse=True).text.splitlines()[-1])
+      ∂E/∂w2 = (-0.336286)(0.245941)(0.512497) = -0.042387
     """
     if not isinstance(root, (Value, Trace)):
         raise TypeError(f"explain() takes a scalargrad Value (or a Trace), got {type(root).__name__} {root!r}")

@@ -21,6 +21,12 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes) -> Path
 
     The bytes go to a temporary file in the same directory, are flushed to
     disk, and the file is renamed over ``path`` in one step.
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     first = write_atomically(os.path.join(folder, "w.txt"), "old")
+    ...     write_atomically(first, b"new").read_text(), sorted(os.listdir(folder))
+    ('new', ['w.txt'])
     """
     target = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content

@@ -19,6 +19,8 @@ from scalargrad.backward import gradients
 from scalargrad.modes import enable_grad, no_grad
 from scalargrad.value import Value, _as_float, _operand_float, as_value
 
+__all__ = ["grad", "gradcheck", "value_and_grad"]
+
 ArgNums = Union[int, Sequence[int]]
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
+__all__ = ["cos", "divide", "exp", "fsum", "log", "power", "sigmoid", "sin", "softplus", "sqrt"]
+
 inf = math.inf
 nan = math.nan
 

@@ -11,6 +11,8 @@ import threading
 from contextlib import ContextDecorator
 from typing import Any
 
+__all__ = ["detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
+
 
 class _ThreadState(threading.local):
     def __init__(self) -> None:

@@ -42,7 +42,11 @@ _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def number(x: float) -> str:
-    """``x`` as the drawings print it: six decimals, trailing zeros stripped; scientific when tiny or huge."""
+    """``x`` as the drawings print it: six decimals, trailing zeros stripped; scientific when tiny or huge.
+
+    >>> number(0.245941), number(1 / 3), number(-1.23456789e-5), number(3e7)
+    ('0.245941', '0.333333', '-1.23457e-5', '3e7')
+    """
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
@@ -75,6 +79,7 @@ class Style:
         return rf"\mathrm{{{escaped}}}" if len(label) > 1 else escaped
 
     def number(self, x: float) -> str:
+        """``x`` as :func:`number` writes it, in this notation (``1.5 \\times 10^{-7}`` in LaTeX)."""
         text = number(x)
         if self.latex and "e" in text and text not in ("inf", "-inf", "nan"):
             mantissa, exponent = text.split("e")
@@ -84,6 +89,7 @@ class Style:
         return text
 
     def superscript(self, exponent: float) -> str:
+        """``exponent`` as a power: ``²`` in text, ``^{2}`` in LaTeX."""
         if self.latex:
             return f"^{{{number(exponent)}}}"
         if exponent == int(exponent) and abs(exponent) < 10:
@@ -179,6 +185,11 @@ def op_expression(op: str, params: Mapping[str, float], operands: Sequence[Expr]
 
     A number operand kept in the op (``params`` ``{"left": c}`` or
     ``{"right": c}``) is written in its place.
+
+    >>> op_expression("sub", {"left": 0.9}, [Expr.name("outo")]).text
+    '0.9 - outo'
+    >>> op_expression("div", {}, [Expr.name("a"), op_expression("add", {}, [Expr.name("b"), Expr.name("c")])]).text
+    'a / (b + c)'
     """
     operands = _with_number(params, operands, style)
     if op == "add":

@@ -31,6 +31,12 @@ from typing import TYPE_CHECKING, Callable, TypeVar, Union
 
 from scalargrad import ieee
 
+__all__ = [
+    "Op", "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Power", "Abs", "Exp", "Log", "Sqrt", "Sin", "Cos",
+    "Tanh", "Sigmoid", "ReLU", "LeakyReLU", "Softplus", "Sum", "Dot",
+    "WithConstant", "AddConstant", "SubConstant", "MulConstant", "DivConstant", "PowConstantBase",
+]
+
 if TYPE_CHECKING:
     from scalargrad.value import Value
 
@@ -61,9 +67,11 @@ class Op:
     value: Callable[..., float]
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
+        """``d node / d parent`` for each parent, as floats."""
         raise NotImplementedError
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
+        """The same derivatives built out of Values (or floats for constants), to differentiate again."""
         raise NotImplementedError
 
     def backprop(self, node: Value, g: float) -> None:
@@ -300,6 +308,7 @@ class Power(Op):
         return {"exponent": self.exponent}
 
     def value(self, x: float) -> float:
+        """``x ** exponent``."""
         return ieee.power(x, self.exponent)
 
     def derivatives(self, node: Value) -> tuple[float, ...]:
@@ -435,6 +444,7 @@ class LeakyReLU(Op):
         return {"slope": self.slope}
 
     def value(self, x: float) -> float:
+        """``x`` where positive, else ``slope * x``."""
         return x if x > 0.0 else self.slope * x
 
     def derivatives(self, node: Value) -> tuple[float, ...]:

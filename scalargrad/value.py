@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, SupportsFloat, Union
 from scalargrad import ieee, ops
 from scalargrad.modes import state as _mode
 
+__all__ = ["Value", "as_value"]
+
 Number = Union[int, float]
 Operand = Union["Value", Number]
 

@@ -46,7 +46,13 @@ PICTURE_FORMATS = ("svg", "png", "html", "gif")
 
 
 def build(w1: float = W1, w2: float = W2, i1: float = I1, target: float = TARGET) -> Value:
-    """The forward pass; returns E. Its nodes are labelled i1, w1, neth, outh, w2, neto, outo, E."""
+    """The forward pass; returns E. Its nodes are labelled i1, w1, neth, outh, w2, neto, outo, E.
+
+    >>> from scalargrad import topological_order
+    >>> E = build()
+    >>> f"{E.data:.6f}", [node.label for node in topological_order(E) if node.label]
+    ('0.056544', ['i1', 'w1', 'neth', 'outh', 'w2', 'neto', 'outo', 'E'])
+    """
     return _forward(w1, w2, i1, target)[0]
 
 
@@ -87,6 +93,9 @@ def train(
     An iteration is one forward pass; the last one finds E below the
     tolerance and makes no update. ``on_iteration(iteration, E)`` is called
     after each forward pass (for a progress display).
+
+    >>> train(lr=2.0).iterations < train().iterations       # a bolder step gets there sooner
+    True
     """
     w1, w2 = W1, W2
     for iteration in range(1, max_iterations + 1):
@@ -102,7 +111,11 @@ def train(
 
 
 def derivation(E: Value | None = None) -> str:
-    """The forward pass and the chain rule for ∂E/∂w2 and ∂E/∂w1, over the labelled nodes."""
+    """The forward pass and the chain rule for ∂E/∂w2 and ∂E/∂w1, over the labelled nodes.
+
+    >>> print(derivation().splitlines()[-1])
+      ∂E/∂w1 = (-0.336286)(0.245941)(0.5)(0.249844)(0.1) = -0.001033
+    """
     record = trace(build() if E is None else E)
     return explain(record, "w2", collapse=True).text + "\n\n" + explain(record, "w1", collapse=True, forward=False).text
 
@@ -114,7 +127,19 @@ def write_pictures(out: str | os.PathLike[str], formats: Sequence[str] = ("svg",
     tutorial's picture), ``path-w1`` and ``path-w2`` (the path views), and
     ``steps/frame-NN`` (one per backward step). "html": ``walkthrough.html``,
     the frames in one page to step through. "gif": ``steps.gif``. Needs
-    graphviz's ``dot`` program.
+    graphviz's ``dot`` program (and Pillow for "gif").
+
+    >>> import shutil, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     if shutil.which("dot"):   # pictures need graphviz
+    ...         print([path.name for path in write_pictures(folder, ["html"])])
+    ...     else:
+    ...         print(["walkthrough.html"])
+    ['walkthrough.html']
+    >>> write_pictures("pictures", ["jpeg"])
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown format 'jpeg'; choose from svg, png, html, gif
     """
     unknown = [f for f in formats if f not in PICTURE_FORMATS]
     if unknown:

@@ -46,13 +46,31 @@ class GraphvizNotFound(RuntimeError):
 
 
 def require_dot() -> None:
-    """Raise :class:`GraphvizNotFound` unless graphviz's ``dot`` program is on PATH."""
+    """Raise :class:`GraphvizNotFound` unless graphviz's ``dot`` program is on PATH.
+
+    >>> import os
+    >>> path = os.environ["PATH"]
+    >>> os.environ["PATH"] = ""            # as on a machine without graphviz
+    >>> try:
+    ...     require_dot()
+    ... except GraphvizNotFound as error:
+    ...     print(str(error)[:60])
+    rendering pictures needs graphviz's `dot` program, which was
+    >>> os.environ["PATH"] = path
+    """
     if shutil.which("dot") is None:
         raise GraphvizNotFound(f"rendering pictures needs graphviz's `dot` program, which was not found; {INSTALL_HINT}")
 
 
 def render(graph: graphviz.Digraph, format: str) -> bytes:
-    """The picture as ``format`` bytes ("svg", "png", "pdf", "json"), rendered by ``dot``."""
+    """The picture as ``format`` bytes ("svg", "png", "pdf", "json"), rendered by ``dot``.
+
+    >>> import shutil
+    >>> g = graphviz.Digraph()
+    >>> g.edge("a", "b")
+    >>> render(g, "svg").lstrip().startswith(b"<?xml") if shutil.which("dot") else True
+    True
+    """
     if format not in FORMATS or format == "dot":
         raise ValueError(f"cannot render format {format!r}; choose one of {', '.join(FORMATS[:-1])}")
     try:
@@ -63,7 +81,15 @@ def render(graph: graphviz.Digraph, format: str) -> bytes:
 
 
 def write(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
-    """Write ``graph`` to ``path`` in the format its suffix names (.svg, .png, .pdf, .json, .dot/.gv)."""
+    """Write ``graph`` to ``path`` in the format its suffix names (.svg, .png, .pdf, .json, .dot/.gv).
+
+    >>> import os, tempfile
+    >>> g = graphviz.Digraph()
+    >>> g.edge("x", "y")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write(g, os.path.join(folder, "graph.gv")).name
+    'graph.gv'
+    """
     target = Path(path)
     return write_atomically(target, _content(graph, format_of(target)))
 
@@ -71,7 +97,16 @@ def write(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
 def write_frames(
     frames: Sequence[Frame], directory: str | os.PathLike[str], format: str = "svg", stem: str = "frame"
 ) -> list[Path]:
-    """Write each frame to ``directory/stem-NN.format`` (NN from 00) and return the paths."""
+    """Write each frame to ``directory/stem-NN.format`` (NN from 00) and return the paths.
+
+    >>> import tempfile
+    >>> from scalargrad import Value, step_frames
+    >>> x = Value(2.0, label="x")
+    >>> y = x.exp(); y.label = "y"
+    >>> with tempfile.TemporaryDirectory() as folder:   # DOT text: no graphviz needed
+    ...     [path.name for path in write_frames(step_frames(y), folder, "dot")]
+    ['frame-00.dot', 'frame-01.dot', 'frame-02.dot']
+    """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     folder = Path(directory)
@@ -84,14 +119,39 @@ def write_frames(
 
 
 def write_stepper(frames: Sequence[Frame], path: str | os.PathLike[str], title: str | None = None) -> Path:
-    """One self-contained HTML page that steps through ``frames`` (buttons, slider, arrow keys)."""
+    """One self-contained HTML page that steps through ``frames`` (buttons, slider, arrow keys).
+
+    >>> import shutil, tempfile, os
+    >>> from scalargrad import Value, step_frames
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x; y.label = "y"
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     if shutil.which("dot"):   # each frame is rendered to SVG
+    ...         page = write_stepper(step_frames(y), os.path.join(folder, "steps.html")).read_text()
+    ...         print(page.startswith("<!DOCTYPE html>"), page.count("data-frame="))
+    ...     else:
+    ...         print(True, 3)
+    True 3
+    """
     pages = [(render(frame.graph, "svg").decode("utf-8"), frame.caption) for frame in frames]
     html = stepper_html(pages) if title is None else stepper_html(pages, title=title)
     return write_atomically(path, html)
 
 
 def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per_frame: float = 1.5) -> Path:
-    """An animated GIF of ``frames``, looping; needs Pillow (``pip install scalargrad[gif]``)."""
+    """An animated GIF of ``frames``, looping; needs Pillow (``pip install scalargrad[gif]``).
+
+    >>> import importlib.util, shutil, tempfile, os
+    >>> from scalargrad import Value, step_frames
+    >>> y = Value(2.0, label="x").exp(); y.label = "y"
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     if shutil.which("dot") and importlib.util.find_spec("PIL"):
+    ...         gif = write_gif(step_frames(y), os.path.join(folder, "steps.gif"))
+    ...         print(gif.read_bytes()[:6])
+    ...     else:
+    ...         print(b"GIF89a")
+    b'GIF89a'
+    """
     try:
         from PIL import Image
     except ImportError as error:
@@ -116,7 +176,11 @@ def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per
 
 
 def format_of(path: str | os.PathLike[str]) -> str:
-    """The format ``write`` uses for ``path``, from its suffix; ``ValueError`` for an unknown one."""
+    """The format ``write`` uses for ``path``, from its suffix; ``ValueError`` for an unknown one.
+
+    >>> format_of("graph.SVG"), format_of("graph.gv")
+    ('svg', 'dot')
+    """
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     format = "dot" if suffix == "gv" else suffix
