@@ -3,7 +3,10 @@
 #
 #   bash run.sh demo    install, then run `scalargrad walkthrough` (the worked
 #                       chain-rule example: derivation, pictures, training)
-#   bash run.sh test    install with the test tools, then run the whole test suite
+#   bash run.sh test    install with the test and docs tools, run the whole test
+#                       suite, then build the documentation site (warnings fail)
+#   bash run.sh docs    install with the docs tools, then build the site into
+#                       docs/_build/html (every page executed; warnings fail)
 #   bash run.sh bench   install with micrograd, then run the benchmarks
 #
 # Installing means: Debian's graphviz package when the `dot` program is missing
@@ -18,9 +21,10 @@ job=${1:-}
 
 case "$job" in
   demo) extras="" ;;
-  test) extras="[test]" ;;
+  test) extras="[test,docs]" ;;
+  docs) extras="[docs]" ;;
   bench) extras="[bench]" ;;
-  *) echo "usage: bash run.sh demo|test|bench" >&2; exit 2 ;;
+  *) echo "usage: bash run.sh demo|test|docs|bench" >&2; exit 2 ;;
 esac
 
 # Debian packages this job needs and the machine lacks: one apt-get update for all.
@@ -61,6 +65,10 @@ PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_
 
 case "$job" in
   demo) exec "$PYTHON" -m scalargrad walkthrough ;;
-  test) exec "$PYTHON" -m pytest ;;
+  test)
+    "$PYTHON" -m pytest
+    echo "run.sh: building the documentation site (docs/_build/html)"
+    exec "$PYTHON" -m sphinx -W --keep-going -q -b html docs docs/_build/html ;;
+  docs) exec "$PYTHON" -m sphinx -W --keep-going -q -b html docs docs/_build/html ;;
   bench) exec "$PYTHON" benchmarks/bench.py ;;
 esac
