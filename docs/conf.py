@@ -17,6 +17,9 @@ extensions = [
     "myst_nb",  # Markdown pages and notebooks, executed at build time
     "sphinx.ext.autodoc",  # the API reference, from docstrings
     "sphinx.ext.viewcode",
+    "sphinx.ext.mathjax",
+    # MathJax served from the site itself, so formulas render offline too.
+    "sphinx-mathjax-offline",
 ]
 
 # Markdown (.md) pages are MyST notebooks when they say so in their front
