@@ -172,7 +172,11 @@ class Diagram:
             f"{self.gradient_symbol(self.edges[t.edge].target)} × {self.partial(self.edges[t.edge])}"
             for t in step.terms
         )
-        numbers = " + ".join(f"{number(t.upstream_grad)} × {number(t.derivative)}" for t in step.terms)
+        # A negative number after "×" or "+" goes in parentheses: 1 × (-0.336286).
+        numbers = " + ".join(
+            f"{number(t.upstream_grad) if k == 0 else _bracketed(t.upstream_grad)} × {_bracketed(t.derivative)}"
+            for k, t in enumerate(step.terms)
+        )
         return f"{symbol} = {symbols} = {numbers} = {number(step.gradient)}"
 
     def paths(self, name: str) -> tuple[list[tuple[int, ...]], int]:
@@ -345,6 +349,11 @@ class _Builder:
         """The edge from ``parent``, operand ``k`` of ``target``."""
         d, masked = self.local[(target, k)]
         return DiagramEdge(self.position[parent], self.position[target], d, "", masked, operand=k)
+
+
+def _bracketed(x: float) -> str:
+    text = number(x)
+    return f"({text})" if text.startswith("-") else text
 
 
 def _product(upstream: float, edge: DiagramEdge) -> float:

@@ -140,7 +140,10 @@ class Expr:
 
 def _infix(left: Expr, symbol: str, right: Expr, binding: int, *, ordered: bool = False) -> Expr:
     # For - and / the right operand must bind strictly tighter: a - (b - c).
-    return Expr(f"{left.wrapped(binding)} {symbol} {right.wrapped(binding + 1 if ordered else binding)}", binding)
+    right_text = right.wrapped(binding + 1 if ordered else binding)
+    if right_text.startswith("-"):  # never two signs in a row: 1 + (-0.5), x × (-y)
+        right_text = f"({right_text})"
+    return Expr(f"{left.wrapped(binding)} {symbol} {right_text}", binding)
 
 
 def _product(left: Expr, right: Expr, style: Style) -> Expr:

@@ -566,9 +566,12 @@ def constant_ops(kind: type[WithConstant], left: bool) -> dict[float, WithConsta
 def with_constant(kind: type[WithConstant], constant: float, left: bool) -> WithConstant:
     """The op for ``x op constant`` (or ``constant op x`` when ``left``), shared where it can be."""
     cache = constant_ops(kind, left)
-    op = cache.get(constant) if constant else None  # 0.0 == -0.0 as keys: never share those
+    # Never shared: 0.0 and -0.0 (equal as keys, different results) and nan
+    # (never equal to itself, so a cached one would never be found again).
+    shareable = constant != 0.0 and constant == constant
+    op = cache.get(constant) if shareable else None
     if op is None:
         op = kind(constant, left)
-        if constant and len(cache) < 1024:
+        if shareable and len(cache) < 1024:
             cache[constant] = op
     return op

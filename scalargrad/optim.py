@@ -330,7 +330,8 @@ class AdamW(Adam):
 
 
 def _unique_parameters(params: Iterable[Value], name: str) -> tuple[Value, ...]:
-    if isinstance(params, Value) or not isinstance(params, Iterable):
+    # A model (even an iterable one, like Sequential) is not its parameters.
+    if isinstance(params, Value) or not isinstance(params, Iterable) or hasattr(params, "parameters"):
         hint = " (wrap a single Value in a list)" if isinstance(params, Value) else (
             " (for a model, pass model.parameters())" if hasattr(params, "parameters") else ""
         )

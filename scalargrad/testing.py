@@ -27,6 +27,7 @@ It needs hypothesis (``pip install scalargrad[testing]``):
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, Union
@@ -510,7 +511,10 @@ class _Drawer:
 
 def _describe(f: Callable[..., Any], inputs: Sequence[Any]) -> str:
     shown = ", ".join(repr(x.data if isinstance(x, Value) else x) for x in inputs)
-    return f"  function: {f!r}\n  inputs: ({shown})"
+    # A function by its name (its repr holds a memory address, different on
+    # every run); anything else, such as an Expression, by its repr.
+    name = f"{f.__module__}.{f.__qualname__}" if inspect.isfunction(f) else repr(f)
+    return f"  function: {name}\n  inputs: ({shown})"
 
 
 def assert_gradients_match(
@@ -534,7 +538,7 @@ def assert_gradients_match(
     AssertionError: gradient of <lambda> does not match finite differences (eps=1e-06, atol=1e-05, rtol=0.001):
       input  value  analytic  numeric  difference
     * x0     3      3         6        3
-      function: <function <lambda> at 0x...>
+      function: ...<lambda>
       inputs: (3.0)
     """
     try:
@@ -565,7 +569,7 @@ def assert_second_derivative_matches(
     AssertionError: second derivatives of <lambda> do not match finite differences of its gradient (eps=1e-06, atol=0.0001, rtol=0.001):
       derivative  value  analytic  numeric  difference
     * d2/dx0dx0   2      4         8        4
-      function: <function <lambda> at 0x...>
+      function: ...<lambda>
       inputs: (2.0)
     """
     if not inputs:

@@ -41,7 +41,7 @@ def test_nodes_show_label_formula_value_and_gradient():
     assert ">0.256249<" in source  # neto's value
     assert ">-0.082706<" in source  # neto's gradient
     assert len(edges(source)) == 9  # one per Value operand
-    assert "∂neto/∂w2\\n= 0.512497" in source
+    assert "\u00a0∂neto/∂w2\\l\u00a0= 0.512497\\l" in source  # stacked, left-justified
 
 
 def test_left_to_right_edges_carry_one_line_labels():

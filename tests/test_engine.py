@@ -1087,3 +1087,10 @@ def test_detect_anomaly_names_a_number_operand():
             x / 0
         with pytest.raises(FloatingPointError, match=r"pow produced inf from inputs 0.0, -1.0"):
             0.0 ** (-x)
+
+
+def test_nan_numbers_do_not_fill_the_shared_ops():
+    x = Value(1.0)
+    for _ in range(2000):
+        assert math.isnan((x * math.nan).data)
+    assert (x * 3.5).op is (x * 3.5).op  # numbers are still shared afterwards

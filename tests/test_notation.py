@@ -161,6 +161,9 @@ def test_parentheses_only_where_needed():
     assert op_expression("neg", {}, [op_expression("pow", {"exponent": 2.0}, [x])]).text == "-x²"
     assert op_expression("pow", {"exponent": 2.0}, [op_expression("neg", {}, [x])]).text == "(-x)²"
     assert op_expression("mul", {}, [Expr.number(0.5), Expr.number(-3.0)]).text == "0.5 × (-3)"
+    assert op_expression("add", {}, [Expr.number(1.0), Expr.number(-0.5)]).text == "1 + (-0.5)"
+    assert op_expression("mul", {}, [x, op_expression("neg", {}, [y])]).text == "x × (-y)"
+    assert op_expression("add", {}, [Expr.number(-0.5), x]).text == "-0.5 + x"
 
 
 # ------------------------------------------------- derivatives, read back

@@ -448,3 +448,12 @@ def test_optimizers_fit_a_line_with_mse(make):
         losses.mse([w * x + b for x in xs], ys).backward()
         opt.step()
     assert (w.data, b.data) == (pytest.approx(2.0, abs=5e-3), pytest.approx(1.0, abs=5e-3))
+
+
+@pytest.mark.parametrize("model", [
+    sg.nn.MLP(2, [3, 1], seed=0),
+    sg.nn.Sequential(sg.nn.Linear(2, 1, seed=0)),  # iterable, but still not its parameters
+])
+def test_passing_a_model_instead_of_its_parameters_says_so(model):
+    with pytest.raises(TypeError, match=r"pass model\.parameters\(\)"):
+        SGD(model, lr=0.1)
