@@ -35,6 +35,9 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
+# Markdown that a cell displays (an Explanation, say) is parsed as MyST, so
+# its $$ equations are typeset like the page's own.
+nb_render_markdown_format = "myst"
 # graphviz objects offer SVG; prefer it to PNG so pictures stay sharp.
 nb_mime_priority_overrides = [("html", "image/svg+xml", 5)]
 

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import graphviz
 
@@ -43,7 +44,7 @@ from scalargrad.notation import number
 from scalargrad.trace import Trace
 from scalargrad.value import Value
 
-__all__ = ["Frame", "draw", "path_view", "step_frames"]
+__all__ = ["Frame", "GraphvizNotFound", "Picture", "draw", "path_view", "step_frames"]
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
 
@@ -64,11 +65,47 @@ USED_FILL = "#fff4e6"
 PATH_FILL, PATH_LINE = "#d0ebff", "#1971c2"
 
 
+INSTALL_HINT = (
+    "install graphviz and make sure `dot` is on PATH: "
+    "`apt-get install graphviz` (Debian, Ubuntu), `dnf install graphviz` (Fedora), "
+    "`brew install graphviz` (macOS), `conda install graphviz`, or see https://graphviz.org/download/"
+)
+
+
+class GraphvizNotFound(RuntimeError):
+    """Raised when a picture has to be rendered and graphviz's ``dot`` program is not installed.
+
+    >>> issubclass(GraphvizNotFound, RuntimeError)
+    True
+    """
+
+
+class Picture(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type information
+    """The ``graphviz.Digraph`` that ``draw`` returns; in Jupyter, a missing ``dot`` says how to install it.
+
+    >>> from scalargrad import Value
+    >>> isinstance(draw(Value(1.0, label="x")), graphviz.Digraph)
+    True
+    """
+
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **options: Any
+    ) -> dict[str, bytes | str]:
+        try:
+            bundle: dict[str, bytes | str] = super()._repr_mimebundle_(include, exclude, **options)
+        except graphviz.ExecutableNotFound as error:
+            raise GraphvizNotFound(
+                f"showing a picture needs graphviz's `dot` program, which was not found; {INSTALL_HINT}. "
+                "(The picture's DOT text is in its .source.)"
+            ) from error
+        return bundle
+
+
 @dataclass(frozen=True)
 class Frame:
     """One picture of the backward pass and its caption (plain text, the step's equation)."""
 
-    graph: graphviz.Digraph
+    graph: Picture
     caption: str
 
 
@@ -93,7 +130,7 @@ def draw(
     edge_labels: bool = True,
     collapse: bool = False,
     highlight: str | None = None,
-) -> graphviz.Digraph:
+) -> Picture:
     """The computation graph that produced ``root``, with the gradients of a backward pass from it.
 
     Each node shows its name (label, or a short name), the formula that made
@@ -123,7 +160,7 @@ def draw(
 
 def path_view(
     root: Value | Trace, wrt: str, rankdir: str = "TB", collapse: bool = False, edge_labels: bool = True
-) -> graphviz.Digraph:
+) -> Picture:
     """Every path from the node named ``wrt`` to ``root``, highlighted, with their products as caption.
 
     The same as ``draw(root, highlight=wrt, ...)``.
@@ -187,9 +224,9 @@ def _check_rankdir(rankdir: str) -> str:
     return rankdir
 
 
-def _draw(d: Diagram, rankdir: str, show_grad: bool, edge_labels: bool, look: _Look) -> graphviz.Digraph:
+def _draw(d: Diagram, rankdir: str, show_grad: bool, edge_labels: bool, look: _Look) -> Picture:
 
-    graph = graphviz.Digraph(
+    graph = Picture(
         name="scalargrad",
         graph_attr={
             "rankdir": rankdir, "bgcolor": "white", "fontname": FONT, "fontsize": str(FONT_SIZE),

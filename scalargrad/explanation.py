@@ -40,13 +40,31 @@ __all__ = ["Explanation", "explain"]
 
 @dataclass(frozen=True)
 class Explanation:
-    """A derivation as plain text (``text``, also ``str()``) and as LaTeX (``latex``)."""
+    """A derivation as plain text (``text``, also ``str()``), as LaTeX (``latex``) and as Markdown.
+
+    ``markdown`` has bold headings and ``$$`` equations, so a notebook shows
+    an explanation typeset (``_repr_markdown_``); ``latex`` is for a LaTeX
+    document.
+
+    >>> from scalargrad import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = x.exp(); y.label = "y"
+    >>> md = explain(y, "x", forward=False).markdown
+    >>> print(md.splitlines()[0])
+    **Chain rule, along the 1 path from x to y**
+    >>> md.count("$$") % 2, r"\\frac{\\partial y}{\\partial x}" in md
+    (0, True)
+    """
 
     text: str
     latex: str
+    markdown: str
 
     def __str__(self) -> str:
         return self.text
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
 
 
 def explain(root: Value | Trace, wrt: str, collapse: bool = False, forward: bool = True) -> Explanation:
@@ -68,10 +86,14 @@ def explain(root: Value | Trace, wrt: str, collapse: bool = False, forward: bool
     record = root if isinstance(root, Trace) else trace(root)
     d = diagram(record, collapse=collapse)
     d.position(wrt)  # a clear KeyError for an unknown name, before any writing
-    return Explanation(_write(d, wrt, TEXT, forward), _write(d, wrt, LATEX, forward))
+    return Explanation(
+        _write(d, wrt, TEXT, forward),
+        _write(d, wrt, LATEX, forward),
+        _write(d, wrt, LATEX, forward, markdown=True),
+    )
 
 
-def _write(d: Diagram, wrt: str, style: Style, forward: bool) -> str:
+def _write(d: Diagram, wrt: str, style: Style, forward: bool, markdown: bool = False) -> str:
     latex = style.latex
     indent = "" if latex else "  "
     lines: list[str] = []
@@ -79,11 +101,17 @@ def _write(d: Diagram, wrt: str, style: Style, forward: bool) -> str:
     def heading(title: str) -> None:
         if lines:
             lines.append("")
-        lines.append(rf"\paragraph{{{title}}}" if latex else title)
+        if markdown:
+            lines.append(f"**{title}**")
+        else:
+            lines.append(rf"\paragraph{{{title}}}" if latex else title)
 
     def equation(*parts: str) -> None:
         body = " = ".join(parts)
-        lines.append(rf"\[ {body} \]" if latex else indent + body)
+        if markdown:
+            lines.append(f"$$ {body} $$")
+        else:
+            lines.append(rf"\[ {body} \]" if latex else indent + body)
 
     def value(x: float) -> str:
         return style.number(x)
@@ -103,7 +131,7 @@ def _write(d: Diagram, wrt: str, style: Style, forward: bool) -> str:
     if target == d.root:
         heading("Chain rule")
         equation(symbol, value(1.0))
-        return "\n".join(lines)
+        return ("\n\n" if markdown else "\n").join(line for line in lines if line or not markdown)
     plural = "path" if count == 1 else "paths"
     heading(f"Chain rule, along the {count} {plural} from {wrt} to {root_name}")
     times = f" {style.times} "
@@ -132,5 +160,5 @@ def _write(d: Diagram, wrt: str, style: Style, forward: bool) -> str:
     if count > len(listed):
         products.append(r"\ldots" if latex else "…")
     equation(symbol, " + ".join(products), value(d.nodes[target].grad))
-    return "\n".join(lines)
+    return ("\n\n" if markdown else "\n").join(line for line in lines if line or not markdown)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import graphviz
 
-from scalargrad.drawing import Frame
+from scalargrad.drawing import INSTALL_HINT, Frame, GraphvizNotFound
 from scalargrad.files import write_atomically
 from scalargrad.stepper import stepper_html
 
@@ -33,17 +33,6 @@ __all__ = ["FORMATS", "GraphvizNotFound", "format_of", "render", "require_dot", 
 
 # What ``write`` and ``write_frames`` produce, by file suffix.
 FORMATS = ("svg", "png", "pdf", "json", "dot")
-
-INSTALL_HINT = (
-    "install graphviz and make sure `dot` is on PATH: "
-    "`apt-get install graphviz` (Debian, Ubuntu), `dnf install graphviz` (Fedora), "
-    "`brew install graphviz` (macOS), `conda install graphviz`, or see https://graphviz.org/download/"
-)
-
-
-class GraphvizNotFound(RuntimeError):
-    """Raised when a picture has to be rendered and graphviz's ``dot`` program is not installed."""
-
 
 def require_dot() -> None:
     """Raise :class:`GraphvizNotFound` unless graphviz's ``dot`` program is on PATH.

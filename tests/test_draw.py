@@ -172,6 +172,9 @@ def test_without_dot_the_error_says_how_to_install(monkeypatch, tmp_path):
         write(graph, tmp_path / "graph.svg")
     assert isinstance(GraphvizNotFound("x"), RuntimeError)
     assert not (tmp_path / "graph.svg").exists()
+    # Jupyter shows a picture through _repr_mimebundle_: the same advice there
+    with pytest.raises(GraphvizNotFound, match="showing a picture needs graphviz's `dot`.*apt-get install graphviz"):
+        graph._repr_mimebundle_()
 
 
 def test_digraph_is_a_graphviz_object():

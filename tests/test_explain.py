@@ -72,3 +72,14 @@ def test_explaining_changes_nothing():
     explain(E, "w1")
     assert all(node.grad == 0.0 for node in sg.topological_order(E))
     assert str(explain(E, "w1")) == explain(E, "w1").text
+
+
+def test_markdown_typesets_in_a_notebook():
+    explanation = explain(build(), "w1", collapse=True)
+    markdown = explanation._repr_markdown_()
+    assert markdown == explanation.markdown
+    lines = [line for line in markdown.splitlines() if line]
+    assert lines[0] == "**Forward pass**"
+    assert all(line.startswith("**") or (line.startswith("$$ ") and line.endswith(" $$")) for line in lines)
+    assert r"\paragraph" not in markdown  # MathJax cannot typeset it; latex has it, for documents
+    assert lines[-1].endswith("= -0.001033 $$")
