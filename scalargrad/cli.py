@@ -198,7 +198,10 @@ def _draw(args: argparse.Namespace, out: TextIO) -> int:
     formula = parse_formula(args.formula)
     root = formula.build(parse_assignments(args.values))
     if not root.label:  # (a formula that is a single input is that input's own, labelled, leaf)
-        root.label = "f" if "f" not in formula.inputs else "result"
+        name = "f"
+        while name in formula.inputs:  # f, or f' where an input is called f
+            name += "'"
+        root.label = name
     if args.explain is not None and args.explain not in formula.inputs:
         raise InputError([f"--explain {args.explain}: not an input of the formula (its inputs: {', '.join(formula.inputs)})"])
     record = trace(root)

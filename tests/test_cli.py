@@ -100,10 +100,10 @@ def svg_texts(source: Path | bytes | str) -> list[str]:
 def printed_results(stdout: str) -> tuple[str, float, dict[str, float]]:
     """The root's name, its value and the gradients from draw's first lines (``f = ...``, ``∂f/∂x = ...``)."""
     lines = stdout.splitlines()
-    name, value = re.fullmatch(r"(\w+) = (\S+)", lines[0]).groups()
+    name, value = re.fullmatch(r"(\w+'*) = (\S+)", lines[0]).groups()
     gradients = {}
     for line in lines[1:]:
-        match = re.fullmatch(rf"∂{name}/∂(\w+) = (\S+)", line)
+        match = re.fullmatch(rf"∂{re.escape(name)}/∂(\w+) = (\S+)", line)
         if match is None:
             break
         gradients[match.group(1)] = float(match.group(2))
@@ -483,6 +483,13 @@ def test_draw_an_input_called_f_renames_the_result(capsys):
     name, value, gradients = printed_results(out)
     assert name != "f"
     assert (value, gradients) == (6.0, {"f": 2.0})
+
+
+def test_the_result_is_named_f_unless_an_input_is(capsys):
+    for formula, values, expected in [("x*2", ["x=3"], "f"), ("f*g", ["f=3", "g=2"], "f'")]:
+        code, out, err = run_main(capsys, ["draw", formula, *values])
+        assert code == 0, err
+        assert out.splitlines()[0].split(" = ")[0] == expected
 
 
 # --------------------------------------------------------------- usage errors
