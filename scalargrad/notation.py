@@ -104,7 +104,7 @@ _LATEX_ESCAPES = {
 
 TEXT = Style(
     times="×",
-    functions={"sigmoid": "σ", "sqrt": "sqrt"},
+    functions={"sigmoid": "σ"},
     latex=False,
 )
 LATEX = Style(

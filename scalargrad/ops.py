@@ -528,50 +528,41 @@ EXP, LOG, SQRT, SIN, COS = Exp(), Log(), Sqrt(), Sin(), Cos()
 TANH, SIGMOID, RELU, SOFTPLUS = Tanh(), Sigmoid(), ReLU(), Softplus()
 SUM, DOT = Sum(), Dot()
 
-_shared_ops: dict[tuple[Callable[[float], Op], float], Op] = {}
-# One op per (kind, side, number), for the numbers programs use over and over.
-_constant_ops: dict[tuple[type[WithConstant], bool], dict[float, WithConstant]] = {}
-
-
 _OpT = TypeVar("_OpT", bound=Op)
 
+# One op object per number (an exponent, a slope, a number operand) keeps
+# nodes small: a cache per kind of op, keyed by the number.
+_shared_ops: dict[tuple[object, ...], dict[float, Op]] = {}
 
-def _shared(kind: Callable[[float], _OpT], parameter: float) -> _OpT:
-    # One op object per parameter keeps nodes small; the cache is bounded so a
-    # program that uses a fresh exponent every step cannot grow it forever.
-    key = (kind, parameter)
-    op = _shared_ops.get(key)
+
+def shared_ops(*kind: object) -> dict[float, Op]:
+    """The cache of shared ops of one kind, by number (the engine looks there first)."""
+    return _shared_ops.setdefault(kind, {})
+
+
+def _shared(cache: dict[float, Op], number: float, make: Callable[[], _OpT]) -> _OpT:
+    # Never shared: 0.0 and -0.0 (equal as keys, different results) and nan
+    # (never equal to itself, so a cached one would never be found again).
+    # Bounded, so a program that uses a fresh number every step cannot grow it.
+    shareable = number != 0.0 and number == number
+    op = cache.get(number) if shareable else None
     if op is None:
-        op = kind(parameter)
-        if len(_shared_ops) < 1024:
-            _shared_ops[key] = op
-    return op  # type: ignore[return-value]  # the op under this key was made by `kind`
+        op = make()
+        if shareable and len(cache) < 1024:
+            cache[number] = op
+    return op  # type: ignore[return-value]  # the op under this number was made by `make`
 
 
 def power(exponent: float) -> Power:
     """The ``x ** exponent`` op for a constant exponent."""
-    return _shared(Power, exponent)
+    return _shared(shared_ops(Power), exponent, lambda: Power(exponent))
 
 
 def leaky_relu(slope: float) -> LeakyReLU:
     """The leaky ReLU op for ``slope``."""
-    return _shared(LeakyReLU, slope)
-
-
-def constant_ops(kind: type[WithConstant], left: bool) -> dict[float, WithConstant]:
-    """The shared ``kind`` ops for numbers on one side, by number (for a fast lookup first)."""
-    return _constant_ops.setdefault((kind, left), {})
+    return _shared(shared_ops(LeakyReLU), slope, lambda: LeakyReLU(slope))
 
 
 def with_constant(kind: type[WithConstant], constant: float, left: bool) -> WithConstant:
     """The op for ``x op constant`` (or ``constant op x`` when ``left``), shared where it can be."""
-    cache = constant_ops(kind, left)
-    # Never shared: 0.0 and -0.0 (equal as keys, different results) and nan
-    # (never equal to itself, so a cached one would never be found again).
-    shareable = constant != 0.0 and constant == constant
-    op = cache.get(constant) if shareable else None
-    if op is None:
-        op = kind(constant, left)
-        if shareable and len(cache) < 1024:
-            cache[constant] = op
-    return op
+    return _shared(shared_ops(kind, left), constant, lambda: kind(constant, left))

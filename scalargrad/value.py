@@ -59,7 +59,7 @@ def _binary_operators(
     value = op.value
     with_number = ops.WITH_NUMBER[op]
     # The shared ops for numbers on the right (x * 2) and on the left (2 * x).
-    right_ops = ops.constant_ops(with_number, left=False)
+    right_ops = ops.shared_ops(with_number, False)
 
     def forward(a: Value, b: Any) -> Any:  # a Value, or NotImplemented
         if type(b) is Value or isinstance(b, Value):

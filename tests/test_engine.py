@@ -1066,6 +1066,10 @@ def test_numbers_share_ops_but_zeros_keep_their_sign():
     assert math.copysign(1.0, (x * -0.0).data) == -1.0
     assert math.copysign(1.0, (x * 0.0).data) == 1.0
     assert (x * -0.0).op.params() == {"right": -0.0}
+    # the same cache holds slopes and exponents
+    assert math.copysign(1.0, Value(-2.0).leaky_relu(0.0).data) == -1.0
+    assert math.copysign(1.0, Value(-2.0).leaky_relu(-0.0).data) == 1.0
+    assert (x ** 3).op is (x ** 3).op
 
 
 def test_number_operands_follow_ieee_and_pytorch():
