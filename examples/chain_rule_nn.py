@@ -33,7 +33,7 @@ from _cli import positive_float, progress_bar
 
 import scalargrad as sg
 from scalargrad import losses, nn, optim
-from scalargrad.walkthrough import I1, LEARNING_RATE, TARGET, TOLERANCE, W1, W2  # the worked example's numbers
+from scalargrad.cli.walkthrough import I1, LEARNING_RATE, TARGET, TOLERANCE, W1, W2  # the worked example's numbers
 
 
 def build_model(w1: float = W1, w2: float = W2) -> nn.Sequential:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from _cli import positive_float, progress_bar
 
 import scalargrad as sg
-from scalargrad.walkthrough import I1, LEARNING_RATE, TARGET, TOLERANCE, W1, W2  # the worked example's numbers
+from scalargrad.cli.walkthrough import I1, LEARNING_RATE, TARGET, TOLERANCE, W1, W2  # the worked example's numbers
 
 # The nodes in the order the forward pass makes them.
 FORWARD_ORDER = ("i1", "w1", "neth", "outh", "w2", "neto", "outo", "target", "err", "err^2", "half", "E")

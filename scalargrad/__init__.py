@@ -6,26 +6,62 @@
 >>> c.backward()
 >>> c.data, a.grad, b.grad
 (3.0, -3.0, -4.0)
+
+``import scalargrad`` loads the engine only: the layers on it (``nn``, the
+renderers in ``viz``, which need graphviz, and the command line) are imported
+the first time one of their names is used (PEP 562), so the engine works on a
+machine without graphviz.
 """
 
-from scalargrad import losses, nn, optim
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from scalargrad.backward import gradients, topological_order
-from scalargrad.drawing import draw, path_view, step_frames
-from scalargrad.explanation import explain
-from scalargrad.functional import grad, gradcheck, value_and_grad
-from scalargrad.functions import (
-    cos, dot, exp, leaky_relu, log, relu, sigmoid, sin, softplus, sqrt, sum, tanh,
-)
 from scalargrad.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from scalargrad.functions import *  # noqa: F403
+from scalargrad.functions import __all__ as _op_functions
+from scalargrad.transforms import grad, gradcheck, value_and_grad
 from scalargrad.value import Value, as_value
+
+if TYPE_CHECKING:  # resolved lazily below; named here for type checkers
+    from scalargrad.nn import losses, optim
+    from scalargrad.viz import draw, explain, path_view, step_frames
+    from scalargrad import nn
 
 __version__ = "0.1.0"
 
+# Names of the layers above the engine: where each one lives, imported on first use.
+_LAZY = {
+    "nn": ("scalargrad.nn", None),
+    "losses": ("scalargrad.nn.losses", None),
+    "optim": ("scalargrad.nn.optim", None),
+    "draw": ("scalargrad.viz", "draw"),
+    "path_view": ("scalargrad.viz", "path_view"),
+    "step_frames": ("scalargrad.viz", "step_frames"),
+    "explain": ("scalargrad.viz", "explain"),
+}
+
 __all__ = [
-    "Value", "as_value", "nn", "losses", "optim",
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
-    "sum", "dot",
+    "Value", "as_value",
+    *_op_functions,
     "grad", "value_and_grad", "gradcheck", "gradients", "topological_order",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled",
-    "draw", "step_frames", "path_view", "explain",
+    *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'scalargrad' has no attribute {name!r}")
+    module_name, attribute = where
+    module = importlib.import_module(module_name)
+    found = module if attribute is None else getattr(module, attribute)
+    globals()[name] = found  # later look-ups skip this function
+    return found
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import scalargrad as sg
-from scalargrad.diagram import diagram
+from scalargrad.viz.diagram import diagram
 from scalargrad.testing import expressions, finite_floats
-from scalargrad.walkthrough import build
+from scalargrad.cli.walkthrough import build
 
 
 def worked_example():

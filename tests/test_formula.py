@@ -1,4 +1,4 @@
-"""scalargrad.formula: formulas as text become the graphs they say, and bad text is a located FormulaError.
+"""scalargrad.cli.formula: formulas as text become the graphs they say, and bad text is a located FormulaError.
 
 Values are checked against an independent reference: a hypothesis strategy
 draws formula trees that print themselves as text (with only the parentheses
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import scalargrad as sg
 from scalargrad import Value
-from scalargrad.formula import (
+from scalargrad.cli.formula import (
     FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,

@@ -1,4 +1,4 @@
-"""scalargrad.losses: values and gradients against hand-worked figures, finite differences and math.
+"""scalargrad.nn.losses: values and gradients against hand-worked figures, finite differences and math.
 
 Every expected number here is written out from the formula with plain floats
 (or Python's math module); none was captured from scalargrad's own output.

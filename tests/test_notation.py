@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from scalargrad.notation import LATEX, TEXT, Expr, derivative_expression, number, op_expression, partial
+from scalargrad.viz.notation import LATEX, TEXT, Expr, derivative_expression, number, op_expression, partial
 
 
 @pytest.mark.parametrize(

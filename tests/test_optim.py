@@ -1,4 +1,4 @@
-"""scalargrad.optim: SGD, Adam and AdamW against hand-worked steps and against torch.optim.
+"""scalargrad.nn.optim: SGD, Adam and AdamW against hand-worked steps and against torch.optim.
 
 The hand-worked tests write each update out in plain float arithmetic from
 the published update rules; the torch tests (skipped where torch is not
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import scalargrad as sg
 from scalargrad import Value, losses
-from scalargrad.optim import SGD, Adam, AdamW, Optimizer
+from scalargrad.nn.optim import SGD, Adam, AdamW, Optimizer
 
 REL = 1e-14
 

@@ -1,4 +1,4 @@
-"""scalargrad.stepper without a browser: the page's text, its errors, the file it writes.
+"""scalargrad.viz.stepper without a browser: the page's text, its errors, the file it writes.
 
 tests/test_stepper_browser.py checks how the page behaves in Chromium; these
 tests read the HTML itself, so they run everywhere.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from scalargrad.stepper import stepper_html
+from scalargrad.viz.stepper import stepper_html
 
 
 def graphviz_like_svg(label: str, width: int = 120) -> str:
@@ -67,7 +67,7 @@ def test_same_frames_give_the_same_bytes() -> None:
 def test_same_bytes_in_another_process(tmp_path: Path) -> None:
     """No dates, random ids or hash order: a fresh interpreter writes the same page."""
     script = (
-        "import json, sys; from scalargrad.stepper import stepper_html; "
+        "import json, sys; from scalargrad.viz.stepper import stepper_html; "
         "sys.stdout.buffer.write(stepper_html([tuple(f) for f in json.load(sys.stdin)]).encode())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

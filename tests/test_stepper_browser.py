@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scalargrad.stepper import stepper_html
+from scalargrad.viz.stepper import stepper_html
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request
@@ -272,9 +272,9 @@ def test_the_walkthrough_page_steps_through_the_chain_rule(browser: Browser, tmp
     # The page scalargrad itself writes for the worked example, frames drawn by dot.
     if shutil.which("dot") is None:
         pytest.skip("graphviz's dot program is not on PATH")
-    from scalargrad.drawing import step_frames
-    from scalargrad.walkthrough import build
-    from scalargrad.writers import write_stepper
+    from scalargrad.viz.drawing import step_frames
+    from scalargrad.cli.walkthrough import build
+    from scalargrad.viz.writers import write_stepper
 
     frames = step_frames(build(), rankdir="LR", collapse=True)
     url = write_stepper(frames, tmp_path / "walkthrough.html").as_uri()

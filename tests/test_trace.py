@@ -1,4 +1,4 @@
-"""scalargrad.trace: the plain-data record of a backward pass.
+"""scalargrad.viz.trace: the plain-data record of a backward pass.
 
 References are independent of the trace: the full-precision figures of
 ../shared/README.md (seed 003), derivatives worked out by hand, and what
@@ -15,7 +15,7 @@ import pytest
 
 import scalargrad as sg
 from scalargrad import Value
-from scalargrad.trace import Contribution, NodeRecord, Step, Trace, trace
+from scalargrad.viz.trace import Contribution, NodeRecord, Step, Trace, trace
 
 # ../shared/README.md, "seed 003 in full precision"
 OUTO = 0.5637139161734462

@@ -1,4 +1,4 @@
-"""scalargrad.walkthrough as a library: the worked example's numbers, training, text and pictures.
+"""scalargrad.cli.walkthrough as a library: the worked example's numbers, training, text and pictures.
 
 The references are the seed tutorial's published figures, and a plain-math
 forward pass (no scalargrad) differentiated by central finite differences.
@@ -28,9 +28,9 @@ from seed003 import (
     E,
 )
 
-from scalargrad.trace import trace
+from scalargrad.viz.trace import trace
 from scalargrad.value import Value
-from scalargrad.walkthrough import build, derivation, train, write_pictures
+from scalargrad.cli.walkthrough import build, derivation, train, write_pictures
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot program is not installed")
 

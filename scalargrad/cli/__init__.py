@@ -1,8 +1,8 @@
 """The ``scalargrad`` command: ``scalargrad walkthrough`` and ``scalargrad draw``.
 
 It only parses arguments and calls the library; everything it does is a
-library call a notebook can make too (:mod:`scalargrad.walkthrough`,
-:mod:`scalargrad.formula`, :func:`scalargrad.draw`, :mod:`scalargrad.writers`).
+library call a notebook can make too (:mod:`scalargrad.cli.walkthrough`,
+:mod:`scalargrad.cli.formula`, :func:`scalargrad.draw`, :mod:`scalargrad.viz.writers`).
 
 Exit codes: 0 on success, 2 for a usage error (bad option, bad formula, bad
 input value), 1 when the work itself fails (no graphviz, a file that cannot
@@ -20,15 +20,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from scalargrad.drawing import RANKDIRS, draw, step_frames
-from scalargrad.explanation import explain
-from scalargrad.formula import FormulaError, InputError, parse_assignments, parse_formula
-from scalargrad.notation import number
-from scalargrad.trace import trace
-from scalargrad.walkthrough import (
+from scalargrad.viz.drawing import RANKDIRS, draw, step_frames
+from scalargrad.viz.explanation import explain
+from scalargrad.cli.formula import FormulaError, InputError, parse_assignments, parse_formula
+from scalargrad.viz.notation import number
+from scalargrad.viz.trace import trace
+from scalargrad.cli.walkthrough import (
     I1, LEARNING_RATE, PICTURE_FORMATS, TARGET, TOLERANCE, W1, W2, build, derivation, train, write_pictures,
 )
-from scalargrad.writers import GraphvizNotFound, format_of, require_dot, write, write_frames, write_stepper
+from scalargrad.viz.writers import GraphvizNotFound, format_of, require_dot, write, write_frames, write_stepper
 
 __all__ = ["main"]
 

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import graphviz
 
-from scalargrad.drawing import INSTALL_HINT, Frame, GraphvizNotFound
+from scalargrad.viz.drawing import INSTALL_HINT, Frame, GraphvizNotFound
 from scalargrad.files import write_atomically
-from scalargrad.stepper import stepper_html
+from scalargrad.viz.stepper import stepper_html
 
 __all__ = ["FORMATS", "GraphvizNotFound", "format_of", "render", "require_dot", "write", "write_frames", "write_gif", "write_stepper"]
 

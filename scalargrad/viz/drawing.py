@@ -1,6 +1,6 @@
 """Pictures of a computation graph and of its backward pass, as ``graphviz.Digraph`` objects.
 
-Three pictures, all read from a :class:`~scalargrad.diagram.Diagram`:
+Three pictures, all read from a :class:`~scalargrad.viz.diagram.Diagram`:
 
 - ``draw(root)``: every node with its formula, value and gradient, every edge
   with its local derivative. ``highlight="w1"`` turns it into the path view:
@@ -11,7 +11,7 @@ Three pictures, all read from a :class:`~scalargrad.diagram.Diagram`:
 
 Building a ``Digraph`` needs no graphviz binary (``.source`` is the DOT text,
 and Jupyter shows the object inline when ``dot`` is installed); writing files
-is in :mod:`scalargrad.writers`. The DOT text is deterministic: node names
+is in :mod:`scalargrad.viz.writers`. The DOT text is deterministic: node names
 come from the topological order, never from ``id()``.
 
 Frames are meant to be flipped through, so every frame has the same layout:
@@ -39,9 +39,9 @@ from typing import Any
 
 import graphviz
 
-from scalargrad.diagram import Diagram, diagram
-from scalargrad.notation import number
-from scalargrad.trace import Trace
+from scalargrad.viz.diagram import Diagram, diagram
+from scalargrad.viz.notation import number
+from scalargrad.viz.trace import Trace
 from scalargrad.value import Value
 
 __all__ = ["Frame", "GraphvizNotFound", "Picture", "draw", "path_view", "step_frames"]
@@ -137,7 +137,7 @@ def draw(
     it, its value and d root / d node; each edge its local derivative. The
     gradients are those ``root.backward()`` would give on a fresh graph; the
     graph itself is not changed. ``collapse=True`` draws only labelled nodes
-    (see :mod:`scalargrad.diagram`); ``highlight="w1"`` draws the path view of
+    (see :mod:`scalargrad.viz.diagram`); ``highlight="w1"`` draws the path view of
     the node labelled w1; ``rankdir`` is graphviz's ("TB", "LR", "BT", "RL").
 
     >>> from scalargrad import Value
@@ -165,7 +165,7 @@ def path_view(
 
     The same as ``draw(root, highlight=wrt, ...)``.
 
-    >>> from scalargrad.walkthrough import build
+    >>> from scalargrad.cli.walkthrough import build
     >>> "(-0.336286)(0.245941)(0.512497) = -0.042387" in path_view(build(), "w2", collapse=True).source
     True
     """

@@ -5,7 +5,7 @@ frame (frame 0 is the forward pass, then one frame per backward step), where
 ``svg_text`` is what graphviz writes for ``-Tsvg``, and returns one HTML5
 document that shows one frame at a time with First / Previous / Next / Last
 buttons, a slider and the keys ArrowLeft / ArrowRight / Home / End.
-:func:`scalargrad.writers.write_stepper` renders step frames and writes the page.
+:func:`scalargrad.viz.writers.write_stepper` renders step frames and writes the page.
 
 The page is built to be handed around as a single file and opened from disk:
 

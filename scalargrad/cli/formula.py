@@ -148,7 +148,7 @@ class InputError(ValueError):
     >>> parse_formula("x * w").build({"x": "abc"})
     Traceback (most recent call last):
     ...
-    scalargrad.formula.InputError: x='abc' is not a number; no value for input 'w'; give it as w=<number>
+    scalargrad.cli.formula.InputError: x='abc' is not a number; no value for input 'w'; give it as w=<number>
     """
 
     problems: tuple[str, ...]
@@ -238,7 +238,7 @@ class Formula:
         >>> parse_formula("x + b").build({"x": 1, "w": 3})
         Traceback (most recent call last):
         ...
-        scalargrad.formula.InputError: w=3 names no input of the formula; its inputs are x, b; no value for input 'b'; give it as b=<number>
+        scalargrad.cli.formula.InputError: w=3 names no input of the formula; its inputs are x, b; no value for input 'b'; give it as b=<number>
         """
         numbers_by_name: dict[str, float] = {}
         problems: list[str] = []
@@ -278,7 +278,7 @@ def parse_formula(source: str) -> Formula:
     >>> parse_formula("tanh(x) // 2")
     Traceback (most recent call last):
     ...
-    scalargrad.formula.FormulaError: bad formula at column 9: '//' is not allowed (use numbers, names, + - * / **, parentheses and calls to exp, log, sqrt, sin, cos, tanh, sigmoid, relu, leaky_relu, softplus, abs)
+    scalargrad.cli.formula.FormulaError: bad formula at column 9: '//' is not allowed (use numbers, names, + - * / **, parentheses and calls to exp, log, sqrt, sin, cos, tanh, sigmoid, relu, leaky_relu, softplus, abs)
     """
     if not isinstance(source, str):
         raise TypeError(f"parse_formula() takes a str, got {type(source).__name__}")
@@ -311,7 +311,7 @@ def parse_assignments(args: Sequence[str]) -> dict[str, float]:
     >>> parse_assignments(["x=1", "x=2", "2y=3"])
     Traceback (most recent call last):
     ...
-    scalargrad.formula.InputError: x is given twice (x=1 and x=2); '2y' is not a name (in '2y=3'); names look like x, w1 or bias
+    scalargrad.cli.formula.InputError: x is given twice (x=1 and x=2); '2y' is not a name (in '2y=3'); names look like x, w1 or bias
     """
     if isinstance(args, str):
         raise TypeError("parse_assignments() takes a sequence of words, not one str")

@@ -26,11 +26,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scalargrad.drawing import draw, path_view, step_frames
-from scalargrad.explanation import explain
-from scalargrad.trace import trace
+from scalargrad.viz.drawing import draw, path_view, step_frames
+from scalargrad.viz.explanation import explain
+from scalargrad.viz.trace import trace
 from scalargrad.value import Value
-from scalargrad.writers import require_dot, write, write_frames, write_gif, write_stepper
+from scalargrad.viz.writers import require_dot, write, write_frames, write_gif, write_stepper
 
 __all__ = ["PICTURE_FORMATS", "TrainingResult", "build", "derivation", "train", "write_pictures"]
 

@@ -1,6 +1,6 @@
 """The chain rule for one gradient, written out as a derivation in text and in LaTeX.
 
-``explain(root, wrt)`` reads a :class:`~scalargrad.diagram.Diagram` and writes
+``explain(root, wrt)`` reads a :class:`~scalargrad.viz.diagram.Diagram` and writes
 what a tutorial writes by hand: the forward pass with its numbers, the chain
 rule for d root / d wrt as a sum over paths of products of local
 derivatives, each local derivative in symbols and in numbers, and the
@@ -30,9 +30,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scalargrad.diagram import Diagram, diagram
-from scalargrad.notation import LATEX, TEXT, Style
-from scalargrad.trace import Trace, trace
+from scalargrad.viz.diagram import Diagram, diagram
+from scalargrad.viz.notation import LATEX, TEXT, Style
+from scalargrad.viz.trace import Trace, trace
 from scalargrad.value import Value
 
 __all__ = ["Explanation", "explain"]
@@ -71,11 +71,11 @@ def explain(root: Value | Trace, wrt: str, collapse: bool = False, forward: bool
     """How d root / d (the node named ``wrt``) follows from the chain rule, step by step.
 
     ``collapse=True`` writes it over the labelled nodes only, as a tutorial
-    does (see :mod:`scalargrad.diagram`); ``forward=False`` leaves out the
+    does (see :mod:`scalargrad.viz.diagram`); ``forward=False`` leaves out the
     forward pass (when explaining a second gradient of the same graph). The
     numbers are those of a backward pass from ``root``; the graph is not changed.
 
-    >>> from scalargrad.walkthrough import build
+    >>> from scalargrad.cli.walkthrough import build
     >>> print(explain(build(), "w2", collapse=True).text.splitlines()[-1])
       ∂E/∂w2 = (-0.336286)(0.245941)(0.512497) = -0.042387
     """

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from scalargrad.backward import topological_order
-from scalargrad.notation import number
+from scalargrad.viz.notation import number
 from scalargrad.value import Value
 
 __all__ = ["Contribution", "NodeRecord", "Step", "Trace", "trace"]
@@ -67,7 +67,7 @@ class NodeRecord:
     smaller index than its children), ``label`` the user's label (possibly
     ``""``), and ``name`` the label or, for an unlabelled node, a short name
     derived from the graph alone: the number itself for a leaf (``"0.9"``, as
-    :func:`scalargrad.notation.number` writes it) and
+    :func:`scalargrad.viz.notation.number` writes it) and
     ``n`` + index for an interior node (``"n9"``). ``op`` is the name of the
     operation that made the node (``None`` for a leaf) and ``params`` the op's
     constants (``{"exponent": 2.0}`` for ``x ** 2``, ``{"left": 0.9}`` for

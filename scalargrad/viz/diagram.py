@@ -1,6 +1,6 @@
 """What a picture of a backward pass shows: nodes, edges, and the chain-rule steps over them.
 
-A :class:`Diagram` is built from a :class:`~scalargrad.trace.Trace` (never
+A :class:`Diagram` is built from a :class:`~scalargrad.viz.trace.Trace` (never
 from the engine) and is what ``draw``, ``explain`` and the step frames read.
 It is plain data too. Two views of one trace:
 
@@ -16,7 +16,7 @@ It is plain data too. Two views of one trace:
 
 The worked example of seed 003, collapsed, is the tutorial's picture:
 
->>> from scalargrad.walkthrough import build
+>>> from scalargrad.cli.walkthrough import build
 >>> E = build()             # E = 0.5 * (0.9 - outo) ** 2, with the tutorial's nodes labelled
 >>> d = diagram(E, collapse=True)
 >>> [(node.name, node.formula) for node in d.nodes]
@@ -32,8 +32,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from scalargrad.notation import TEXT, Expr, Style, derivative_expression, number, op_expression, partial
-from scalargrad.trace import Trace, trace
+from scalargrad.viz.notation import TEXT, Expr, Style, derivative_expression, number, op_expression, partial
+from scalargrad.viz.trace import Trace, trace
 from scalargrad.value import Value
 
 __all__ = ["Diagram", "DiagramEdge", "DiagramNode", "DiagramStep", "Term", "diagram"]

@@ -1,0 +1,61 @@
+"""Pictures and words for a computation graph and its backward pass.
+
+The flow is one way: :mod:`~scalargrad.viz.trace` records a pass as plain
+data; :mod:`~scalargrad.viz.diagram` decides what a picture shows;
+:mod:`~scalargrad.viz.drawing`, :mod:`~scalargrad.viz.explanation` and
+:mod:`~scalargrad.viz.stepper` turn that into graphviz pictures, text and a
+web page; :mod:`~scalargrad.viz.writers` writes files. Only ``drawing`` and
+``writers`` need the graphviz package, and they are imported on first use.
+
+>>> import scalargrad as sg
+>>> x = sg.Value(2.0, label="x")
+>>> y = x * x; y.label = "y"
+>>> print(explain(y, "x").text.splitlines()[0])
+Forward pass
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from scalargrad.viz.explanation import Explanation, explain
+from scalargrad.viz.trace import Trace, trace
+
+if TYPE_CHECKING:
+    from scalargrad.viz.drawing import draw, path_view, step_frames
+
+__all__ = ["Explanation", "Trace", "draw", "explain", "path_view", "step_frames", "trace"]
+
+_NEEDS_GRAPHVIZ = ("draw", "path_view", "step_frames")
+
+INSTALL_GRAPHVIZ = (
+    "pip install graphviz (the Python package), and the dot program: "
+    "apt-get install graphviz, dnf install graphviz, brew install graphviz or conda install graphviz"
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _NEEDS_GRAPHVIZ:
+        raise AttributeError(f"module 'scalargrad.viz' has no attribute {name!r}")
+    try:
+        drawing = importlib.import_module("scalargrad.viz.drawing")
+    except ModuleNotFoundError as error:
+        if error.name != "graphviz":
+            raise
+        return _missing_graphviz(name)
+    found = getattr(drawing, name)
+    globals()[name] = found
+    return found
+
+
+def _missing_graphviz(name: str) -> Any:
+    def needs_graphviz(*args: Any, **kwargs: Any) -> Any:
+        raise ModuleNotFoundError(
+            f"scalargrad.{name} draws with the graphviz package, which is not installed: {INSTALL_GRAPHVIZ}",
+            name="graphviz",
+        )
+
+    needs_graphviz.__name__ = name
+    needs_graphviz.__doc__ = f"Stands in for ``{name}``, which needs graphviz: calling it says how to install it."
+    return needs_graphviz
