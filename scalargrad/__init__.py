@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from scalargrad.backward import gradients, topological_order
 from scalargrad.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from scalargrad.functions import *  # noqa: F403
-from scalargrad.functions import __all__ as _op_functions
+from scalargrad.op import Notation, Op, OpFunction, op
+from scalargrad.ops import *  # noqa: F403 - every built-in op spelt as a function, from the registry
+from scalargrad.ops import __all__ as _op_functions
 from scalargrad.transforms import grad, gradcheck, value_and_grad
 from scalargrad.value import Value, as_value
 
@@ -44,7 +45,7 @@ _LAZY = {
 }
 
 __all__ = [
-    "Value", "as_value",
+    "Value", "as_value", "op", "Op", "OpFunction", "Notation",
     *_op_functions,
     "grad", "value_and_grad", "gradcheck", "gradients", "topological_order",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled",

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from typing import Union
 
 from scalargrad.modes import state as _mode
-from scalargrad.ops import Op
-from scalargrad.value import Value, _constant, _operand_float
+from scalargrad.op import chain_rule
+from scalargrad.value import Value, _operand_float, constant
 
 __all__ = ["backward", "gradients", "topological_order"]
 
@@ -124,10 +124,9 @@ def _raise_first_anomaly(nodes_root_first: Iterable[Value], seed: float) -> None
             continue
         op = node._op
         assert op is not None  # a node with parents has an op
-        masks = op.masked(node)
-        for parent, d, masked in zip(node.parents, op.derivatives(node), masks):
-            contribution = 0.0 if masked else g * d
-            if contribution - contribution != 0.0:
+        for parent, d, masked in zip(node.parents, op.local_derivatives(node), op.masked(node)):
+            contribution = chain_rule(g, d, masked)
+            if contribution is not None and contribution - contribution != 0.0:
                 inputs = ", ".join(_name(p) for p in node.parents)
                 raise FloatingPointError(
                     f"backward of {op.name} produced {contribution!r} for {_name(parent)} "
@@ -155,6 +154,12 @@ def gradients(
     >>> dy.data, gradients(dy, [x])[0]        # 3x^2 and 6x
     (27.0, 18.0)
     """
+    for i, w in enumerate(wrt):
+        if not isinstance(w, Value):
+            raise TypeError(
+                f"gradients() takes Values to differentiate with respect to; wrt[{i}] is "
+                f"{type(w).__name__} {w!r}"
+            )
     order = topological_order(root)
     # Nodes that depend on some w: the only ones whose gradients matter.
     relevant = set(wrt)
@@ -166,22 +171,23 @@ def gradients(
         g = grads.get(node)
         if g is None or not node.parents:
             continue
-        op: Op = node._op  # type: ignore[assignment]  # a node with parents has an op
-        derivatives = op.graph_derivatives(node) if create_graph else op.derivatives(node)
-        masks = op.masked(node)
-        for parent, d, masked in zip(node.parents, derivatives, masks):
-            # A mask drops a constant zero; a derivative built as a Value is
-            # kept, since its own derivative need not be zero.
-            if parent not in relevant or (masked and type(d) is float):
+        op = node._op
+        assert op is not None  # a node with parents has an op
+        derivatives = op.graph_derivatives(node) if create_graph else op.local_derivatives(node)
+        for parent, d, masked in zip(node.parents, derivatives, op.masked(node)):
+            if parent not in relevant:
                 continue
-            if type(d) is float:  # a constant: no node needed to multiply by one
-                contribution = g if d == 1.0 else g * d
-            else:
-                contribution = d if type(g) is float and g == 1.0 else g * d
+            contribution = chain_rule(g, d, masked)
             previous = grads.get(parent)
+            if contribution is None:
+                # Nothing flows, but the parent's gradient is 0, not unknown: as
+                # in backward(), a later 0 × inf is nan.
+                if previous is None:
+                    grads[parent] = 0.0
+                continue
             grads[parent] = contribution if previous is None else previous + contribution
     zero: Gradient = 0.0
     results = [grads.get(w, zero) for w in wrt]
     if create_graph:
-        results = [r if isinstance(r, Value) else _constant(r) for r in results]
+        results = [r if isinstance(r, Value) else constant(r) for r in results]
     return results

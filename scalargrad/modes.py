@@ -22,6 +22,9 @@ class _ThreadState(threading.local):
         # "record the graph and check nothing", the common case.
         self.plain = True
         self.saved: list[tuple[bool, bool]] = []
+        # The name of the op whose derivative rule is being run on Values, or
+        # None: a Value turned into a float there loses a derivative (Value.__float__).
+        self.rule: str | None = None
 
     def set(self, grad_enabled: bool, anomaly: bool) -> None:
         self.grad_enabled = grad_enabled

@@ -1,486 +1,431 @@
-"""Every operation the engine knows, each in one place.
+"""Every built-in operation, each defined once through the op API (:mod:`scalargrad.op`).
 
-An op is data, not a closure: a node stores its op and its parents, and the
-op says three things about it, side by side:
+Each class below is one op: its value from floats, its one derivative rule
+``derivatives(*inputs, out)`` (written with scalargrad's own operators and
+functions, so it serves every order of derivative), how it is written, and
+where it is defined. ``op(...)`` registers it, which makes its module
+function (``tanh``), its Value method (``x.tanh()``) or its operator
+(``a + b``). A built-in op is defined exactly as a user's own op is.
 
-``value(*xs)``
-    the forward result from the parents' floats;
-``derivatives(node)``
-    the local derivatives ``d node / d parent`` as floats, one per parent,
-    which the backward pass multiplies by the node's gradient (the chain rule);
-``graph_derivatives(node)``
-    the same derivatives built out of Values, so that a gradient can itself be
-    differentiated (``grad(grad(f))``). A plain float there means "constant".
+>>> import scalargrad as sg
+>>> sg.tanh(0.0), sg.tanh(sg.Value(0.0))
+(0.0, Value(data=0.0, grad=0.0))
 
-``backprop(node, g)`` is the chain rule at the node: it adds ``g`` times each
-local derivative to the parent's ``.grad``. The base class does that from
-``derivatives``; the few ops that dominate real graphs write it out directly.
+A few ops dominate real graphs (the arithmetic, ``tanh``, ``sigmoid``,
+``relu``, a power by a number, ``sum`` and ``dot``); they also write their
+chain-rule step out in ``backprop``, the same formula without building a
+tuple per node. ``tests/test_op_registry.py`` proves each fast path equals
+the general rule.
 
-Because no node refers to itself through a closure, a graph has no reference
-cycles and is freed by reference counting the moment it is dropped.
-
-All arithmetic goes through :mod:`scalargrad.ieee`, so results follow IEEE-754
-(``inf`` and ``nan``, never an exception) as PyTorch does in float64.
+All arithmetic on floats goes through :mod:`scalargrad.ieee`, so results
+follow IEEE-754 (``inf`` and ``nan``, never an exception) as PyTorch does in
+float64.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from typing import TYPE_CHECKING, Callable, TypeVar, Union
+from collections.abc import Iterable
+from typing import Any
 
 from scalargrad import ieee
+from scalargrad.op import BoundOp, Notation, Op, OpFunction, op, registry
+from scalargrad.value import Operand, Value, _operand_float, constant, make_node
 
-__all__ = [
-    "Op", "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Power", "Abs", "Exp", "Log", "Sqrt", "Sin", "Cos",
-    "Tanh", "Sigmoid", "ReLU", "LeakyReLU", "Softplus", "Sum", "Dot",
-    "WithConstant", "AddConstant", "SubConstant", "MulConstant", "DivConstant", "PowConstantBase",
-]
-
-if TYPE_CHECKING:
-    from scalargrad.value import Value
-
-Derivative = Union["Value", float]
+_INF = math.inf
+_POSITIVE = (0.0, _INF)
 
 
-class Op:
-    """Base class: one kind of node. Subclasses set ``name`` and the three methods."""
-
-    name = ""
-    # An n-ary op (sum, dot) keeps its parents as one tuple (see Value.__slots__).
-    nary = False
-    # PyTorch computes some gradients with `where` rather than a product, so
-    # there a zero blocks the upstream gradient even when that is inf or nan
-    # (0 * inf would be nan). Ops that do this set `masks` and say, per node,
-    # which of their derivatives are masked.
-    masks = False
-
-    def masked(self, node: Value) -> tuple[bool, ...]:
-        """For each parent, whether its derivative is a mask (all False unless ``masks``)."""
-        return (False,) * len(node.parents)
-
-    def params(self) -> dict[str, float]:
-        """Constants of the op itself, such as a leaky ReLU's slope."""
-        return {}
-
-    # The forward result from the parents' floats.
-    value: Callable[..., float]
-
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        """``d node / d parent`` for each parent, as floats."""
-        raise NotImplementedError
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        """The same derivatives built out of Values (or floats for constants), to differentiate again."""
-        raise NotImplementedError
-
-    def backprop(self, node: Value, g: float) -> None:
-        """The chain rule at one node: add ``g * d node / d parent`` to each parent's ``.grad``."""
-        derivatives = self.derivatives(node)
-        if self.masks:
-            for parent, d, masked in zip(node.parents, derivatives, self.masked(node)):
-                if not masked:
-                    parent.grad += g * d
-            return
-        a = node._a
-        if type(a) is tuple:  # an n-ary op
-            for parent, d in zip(a, derivatives):
-                parent.grad += g * d
-            return
-        a.grad += g * derivatives[0]
-        b = node._b
-        if b is not None:
-            b.grad += g * derivatives[1]
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
-        return f"<op {self.name}{'(' + params + ')' if params else ''}>"
+def _number(x: Any) -> float:
+    # A rule runs on floats or on Values; a test of a value (x == 0) reads the number.
+    return x.data if type(x) is Value else x  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- arithmetic
 
 
-# The hottest ops also apply their derivatives directly in `backprop`: the
-# same formulas as in `derivatives`, without building a tuple per node.
-
-
 class Add(Op):
+    """``a + b``; d/da = d/db = 1."""
+
     name = "add"
+    arity = 2
+    notation = Notation("infix", "+", "+", precedence="sum")
     value = staticmethod(operator.add)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (1.0, 1.0)
-
-    graph_derivatives = derivatives
+    def derivatives(self, a: Any, b: Any, out: Any) -> Any:
+        return 1.0, 1.0
 
     def backprop(self, node: Value, g: float) -> None:
-        a, b = node._a, node._b
-        a.grad += g
-        b.grad += g
+        node._a.grad += g
+        node._b.grad += g
+
+    def bound_class(self, position: int) -> type[BoundOp]:
+        return _AddNumber
+
+
+class _AddNumber(BoundOp):
+    def backprop(self, node: Value, g: float) -> None:
+        node._a.grad += g
 
 
 class Sub(Op):
+    """``a - b``; d/da = 1, d/db = -1."""
+
     name = "sub"
+    arity = 2
+    notation = Notation("infix", "-", "-", precedence="sum")
     value = staticmethod(operator.sub)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (1.0, -1.0)
-
-    graph_derivatives = derivatives
+    def derivatives(self, a: Any, b: Any, out: Any) -> Any:
+        return 1.0, -1.0
 
     def backprop(self, node: Value, g: float) -> None:
-        a, b = node._a, node._b
-        a.grad += g
-        b.grad += -g
+        node._a.grad += g
+        node._b.grad += -g
+
+    def bound_class(self, position: int) -> type[BoundOp]:
+        return _SubtractFromNumber if position == 0 else _SubtractNumber
+
+
+class _SubtractNumber(BoundOp):  # x - c
+    def backprop(self, node: Value, g: float) -> None:
+        node._a.grad += g
+
+
+class _SubtractFromNumber(BoundOp):  # c - x
+    def backprop(self, node: Value, g: float) -> None:
+        node._a.grad += -g
 
 
 class Mul(Op):
+    """``a × b``; each factor's derivative is the other factor."""
+
     name = "mul"
+    arity = 2
+    notation = Notation("infix", "×", r"\times", precedence="product")
     value = staticmethod(operator.mul)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        a, b = node._a, node._b
-        return (b.data, a.data)
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        a, b = node._a, node._b
-        return (b, a)
+    def derivatives(self, a: Any, b: Any, out: Any) -> Any:
+        return b, a
 
     def backprop(self, node: Value, g: float) -> None:
         a, b = node._a, node._b
         a.grad += g * b.data
         b.grad += g * a.data
 
+    def bound_class(self, position: int) -> type[BoundOp]:
+        return _MulNumber
+
+
+class _MulNumber(BoundOp):
+    def backprop(self, node: Value, g: float) -> None:
+        node._a.grad += g * self.numbers[0][1]
+
 
 class Div(Op):
+    """``a / b``; d/da = 1/b, d/db = -(a/b)/b, written -out/b (as PyTorch computes it)."""
+
     name = "div"
+    arity = 2
+    notation = Notation("infix", "/", "/", precedence="product")
     value = staticmethod(ieee.divide)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        b = node._b.data
-        return (ieee.divide(1.0, b), -ieee.divide(node.data, b))
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        b = node._b
-        return (1.0 / b, -node / b)
-
-
-# ------------------------------------------------- a number as one operand
-
-
-class WithConstant(Op):
-    """``x op c`` or ``c op x`` for a plain number ``c``, which lives in the op (as in PyTorch).
-
-    A number operand is not a node: the node has one parent, and the op keeps
-    the number and its side. That is one object fewer per operation for the
-    garbage collector to scan, and graphs that show only what can be
-    differentiated. ``params()`` says ``{"left": c}`` for ``c op x`` and
-    ``{"right": c}`` for ``x op c``.
-    """
-
-    def __init__(self, constant: float, left: bool) -> None:
-        self.constant = constant
-        self.left = left
-
-    def params(self) -> dict[str, float]:
-        return {"left" if self.left else "right": self.constant}
-
-
-class AddConstant(WithConstant):
-    name = "add"
-
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (1.0,)
-
-    graph_derivatives = derivatives
-
-    def backprop(self, node: Value, g: float) -> None:
-        node._a.grad += g
-
-
-class SubConstant(WithConstant):
-    name = "sub"
-
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (-1.0,) if self.left else (1.0,)
-
-    graph_derivatives = derivatives
-
-    def backprop(self, node: Value, g: float) -> None:
-        node._a.grad += -g if self.left else g
-
-
-class MulConstant(WithConstant):
-    name = "mul"
-
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (self.constant,)
-
-    graph_derivatives = derivatives
-
-    def backprop(self, node: Value, g: float) -> None:
-        node._a.grad += g * self.constant
-
-
-class DivConstant(WithConstant):
-    name = "div"
-
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        if self.left:  # c / x
-            return (-ieee.divide(node.data, node._a.data),)
-        return (ieee.divide(1.0, self.constant),)
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        if self.left:
-            return (-node / node._a,)
-        return (ieee.divide(1.0, self.constant),)
-
-
-class PowConstantBase(WithConstant):
-    """``c ** x``; a constant exponent is :class:`Power`."""
-
-    name = "pow"
-
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        c = self.constant
-        # d/dx c**x = c**x log c; at c = 0 PyTorch gives 0 for x >= 0 (log 0 is -inf).
-        return (0.0 if c == 0.0 and node._a.data >= 0.0 else node.data * ieee.log(c),)
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        c = self.constant
-        return (0.0 if c == 0.0 and node._a.data >= 0.0 else node * ieee.log(c),)
+    def derivatives(self, a: Any, b: Any, out: Any) -> Any:
+        return 1 / b, -out / b
 
 
 class Neg(Op):
+    """``-x``; d/dx = -1."""
+
     name = "neg"
+    notation = Notation("prefix", "-", "-")
     value = staticmethod(operator.neg)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (-1.0,)
-
-    graph_derivatives = derivatives
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return -1.0
 
 
 class Pow(Op):
-    """``base ** exponent`` where both are Values."""
+    """``base ** exponent``, as C99 ``pow`` (``nan`` for a negative base and a fractional exponent).
+
+    d/d base = n x^(n-1) and d/d exponent = x^n log x. Where a formula has no
+    value PyTorch's choices hold: ``x ** 0`` is constant in ``x`` (the edge is
+    masked), and at ``x = 0`` with ``n >= 0`` the exponent's derivative is 0.
+    """
 
     name = "pow"
+    arity = 2
+    notation = Notation("power")
     value = staticmethod(ieee.power)
     masks = True
 
-    def masked(self, node: Value) -> tuple[bool, ...]:
-        # x**0 is constant in x: PyTorch's `where` returns 0 whatever comes from
-        # above. (Its 0**n mask in n is applied before the product, so an
-        # upstream inf still gives nan there, as here.)
-        return (node._b.data == 0.0, False)
+    def derivatives(self, x: Any, n: Any, out: Any) -> Any:
+        base, exponent = _number(x), _number(n)
+        # Masked only where the formula has no value (x = 0): elsewhere the full
+        # formula, which is 0 at n = 0 but whose own derivative in n is not.
+        d_base = 0.0 if exponent == 0.0 and base == 0.0 else n * x ** (n - 1)
+        d_exponent = 0.0 if base == 0.0 and exponent >= 0.0 else out * log(x)
+        return d_base, d_exponent
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        base, exponent = node._a, node._b
-        x, n = base.data, exponent.data
-        d_base = 0.0 if n == 0.0 else n * ieee.power(x, n - 1.0)
-        d_exponent = 0.0 if x == 0.0 and n >= 0.0 else node.data * ieee.log(x)
-        return (d_base, d_exponent)
+    def mask(self, x: float, n: float) -> tuple[bool, bool]:
+        # x ** 0 is constant in x: PyTorch's `where` passes 0 whatever comes from above.
+        return n == 0.0, False
 
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        base, exponent = node._a, node._b
-        x, n = base.data, exponent.data
-        # Masks only where the formula has no value (at x = 0): elsewhere the
-        # full formula, which is 0 at n = 0 but whose own derivative in n is not.
-        d_base = 0.0 if n == 0.0 and x == 0.0 else exponent * base ** (exponent - 1.0)
-        d_exponent = 0.0 if x == 0.0 and n >= 0.0 else node * base.log()
-        return (d_base, d_exponent)
+    def bound_class(self, position: int) -> type[BoundOp]:
+        return _PowerOfNumber if position == 1 else BoundOp
 
 
-class Power(Op):
-    """``base ** n`` for a constant number ``n``, which lives in the op (as in micrograd)."""
-
-    name = "pow"
-
-    def __init__(self, exponent: float) -> None:
-        self.exponent = exponent
-        # x**0 is constant: PyTorch returns a zero gradient whatever comes from above.
-        self.masks = exponent == 0.0
-
-    def masked(self, node: Value) -> tuple[bool, ...]:
-        return (self.masks,)
-
-    def params(self) -> dict[str, float]:
-        return {"exponent": self.exponent}
-
-    def value(self, x: float) -> float:
-        """``x ** exponent``."""
-        return ieee.power(x, self.exponent)
-
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        n = self.exponent
-        return (0.0 if n == 0.0 else n * ieee.power(node._a.data, n - 1.0),)
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        n = self.exponent
-        return (0.0 if n == 0.0 else n * node._a ** (n - 1.0),)
+class _PowerOfNumber(BoundOp):  # x ** n for a number n, as in micrograd
+    def backprop(self, node: Value, g: float) -> None:
+        n = self.numbers[0][1]
+        if n != 0.0:  # x ** 0: masked
+            node._a.grad += g * (n * ieee.power(node._a.data, n - 1.0))
 
 
 class Abs(Op):
+    """``|x|``; d/dx = sign(x), 0 at 0 (as PyTorch)."""
+
     name = "abs"
+    notation = Notation("template", "|{0}|", r"\left|{0}\right|")
+    kinks = (0.0,)
     value = staticmethod(abs)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        x = node._a.data
-        # sign(x), with sign(0) = sign(nan) = 0 as in PyTorch
-        return (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,)
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return sign(x)
 
-    graph_derivatives = derivatives
+
+class Sign(Op):
+    """-1, 0 or 1 by the sign of ``x`` (0 for 0 and for nan, as the derivative of ``abs`` in PyTorch); derivative 0.
+
+    >>> sign(-2.5), sign(0.0), sign(3)
+    (-1.0, 0.0, 1.0)
+    """
+
+    name = "sign"
+    notation = Notation(latex=r"\operatorname{sign}")
+    kinks = (0.0,)
+
+    @staticmethod
+    def value(x: float) -> float:
+        return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return 0.0
 
 
 # ------------------------------------------------------- elementary functions
 
 
 class Exp(Op):
+    """``e ** x``; d/dx = e ** x, the output itself.
+
+    >>> exp(0.0), exp(1000.0)
+    (1.0, inf)
+    """
+
     name = "exp"
+    notation = Notation(latex=r"\exp")
     value = staticmethod(ieee.exp)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (node.data,)
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (node,)
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return out
 
 
 class Log(Op):
+    """Natural logarithm: ``-inf`` at 0, ``nan`` below; d/dx = 1/x.
+
+    >>> log(1.0), log(0.0)
+    (0.0, -inf)
+    """
+
     name = "log"
+    notation = Notation(latex=r"\log")
+    domain = _POSITIVE
     value = staticmethod(ieee.log)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (ieee.divide(1.0, node._a.data),)
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (1.0 / node._a,)
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return 1 / x
 
 
 class Sqrt(Op):
+    """Square root, ``nan`` below 0; d/dx = 1 / (2 sqrt(x)).
+
+    >>> sqrt(9.0), sqrt(-1.0)
+    (3.0, nan)
+    """
+
     name = "sqrt"
+    notation = Notation(latex=r"\sqrt{{{0}}}")
+    domain = _POSITIVE
     value = staticmethod(ieee.sqrt)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (ieee.divide(0.5, node.data),)
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (0.5 / node,)
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return 1 / (2 * out)
 
 
 class Sin(Op):
+    """Sine; d/dx = cos(x).
+
+    >>> sin(0.0)
+    0.0
+    """
+
     name = "sin"
+    notation = Notation(latex=r"\sin")
     value = staticmethod(ieee.sin)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (ieee.cos(node._a.data),)
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (node._a.cos(),)
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return cos(x)
 
 
 class Cos(Op):
+    """Cosine; d/dx = -sin(x).
+
+    >>> cos(0.0)
+    1.0
+    """
+
     name = "cos"
+    notation = Notation(latex=r"\cos")
     value = staticmethod(ieee.cos)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (-ieee.sin(node._a.data),)
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (-node._a.sin(),)
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return -sin(x)
 
 
 # ---------------------------------------------------------------- activations
 
 
 class Tanh(Op):
+    """Hyperbolic tangent; d tanh(x)/dx = 1 - tanh(x)².
+
+    >>> tanh(0.0)
+    0.0
+    """
+
     name = "tanh"
+    notation = Notation(latex=r"\tanh")
     value = staticmethod(math.tanh)  # exact to rounding, saturates instead of overflowing
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        t = node.data
-        return (1.0 - t * t,)
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return 1 - out**2
 
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (1.0 - node * node,)
+    def backprop(self, node: Value, g: float) -> None:
+        t = node.data
+        node._a.grad += g * (1.0 - t * t)
 
 
 class Sigmoid(Op):
+    """Logistic sigmoid 1 / (1 + e^-x), never overflowing; d/dx = s (1 - s).
+
+    >>> sigmoid(0.0), sigmoid(-1000.0)
+    (0.5, 0.0)
+    """
+
     name = "sigmoid"
+    notation = Notation(symbol="σ", latex=r"\sigma")
     value = staticmethod(ieee.sigmoid)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        s = node.data
-        return (s * (1.0 - s),)
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return out * (1 - out)
 
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (node * (1.0 - node),)
+    def backprop(self, node: Value, g: float) -> None:
+        s = node.data
+        node._a.grad += g * (s * (1.0 - s))
 
 
 class ReLU(Op):
-    name = "relu"
-    masks = True
+    """``max(0, x)``; its edge is masked at x <= 0, so the gradient there is 0 (as PyTorch).
 
-    def masked(self, node: Value) -> tuple[bool, ...]:
-        return (node._a.data <= 0.0,)
+    >>> relu(-2.0), relu(3.0)
+    (0.0, 3.0)
+    """
+
+    name = "relu"
+    notation = Notation(latex=r"\operatorname{relu}")
+    kinks = (0.0,)
+    masks = True
 
     @staticmethod
     def value(x: float) -> float:
         return 0.0 if x <= 0.0 else x  # nan stays nan
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (0.0 if node._a.data <= 0.0 else 1.0,)
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return 0.0 if x <= 0.0 else 1.0
 
-    graph_derivatives = derivatives
+    def mask(self, x: float) -> tuple[bool]:
+        return (x <= 0.0,)
+
+    def backprop(self, node: Value, g: float) -> None:
+        if not node._a.data <= 0.0:
+            node._a.grad += g
 
 
 class LeakyReLU(Op):
-    name = "leaky_relu"
+    """``x`` for x > 0, else ``slope * x``; d/dx is 1 or ``slope`` (``slope`` at 0).
 
-    def __init__(self, slope: float) -> None:
+    >>> leaky_relu(-2.0, 0.1), leaky_relu(3.0)
+    (-0.2, 3.0)
+    """
+
+    name = "leaky_relu"
+    notation = Notation(latex=r"\operatorname{leaky\_relu}")
+    kinks = (0.0,)
+
+    def __init__(self, slope: float = 0.01) -> None:
         self.slope = slope
 
     def params(self) -> dict[str, float]:
         return {"slope": self.slope}
 
     def value(self, x: float) -> float:
-        """``x`` where positive, else ``slope * x``."""
         return x if x > 0.0 else self.slope * x
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (1.0 if node._a.data > 0.0 else self.slope,)
-
-    graph_derivatives = derivatives
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return 1.0 if x > 0.0 else self.slope
 
 
 class Softplus(Op):
+    """``log(1 + e^x)``, exact where the naive formula overflows; d/dx = sigmoid(x).
+
+    >>> softplus(1000.0)
+    1000.0
+    """
+
     name = "softplus"
+    notation = Notation(latex=r"\operatorname{softplus}")
     value = staticmethod(ieee.softplus)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (ieee.sigmoid(node._a.data),)
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        return (node._a.sigmoid(),)
+    def derivatives(self, x: Any, out: Any) -> Any:
+        return sigmoid(x)
 
 
 # -------------------------------------------------------------- n-ary nodes
 
 
 class Sum(Op):
-    """One node for ``x1 + x2 + ... + xn``: n parents instead of n - 1 add nodes."""
+    """One node for ``x1 + x2 + ... + xn``: n parents instead of n - 1 add nodes.
+
+    The gradient is the chain's (1 for every input); the value is the
+    correctly rounded sum (``math.fsum``). An empty sum is a constant 0.
+
+    >>> import scalargrad as sg
+    >>> total = sg.sum([sg.Value(1.0), sg.Value(2.0), 3])
+    >>> total.data, len(total.parents)
+    (6.0, 3)
+    """
 
     name = "sum"
-    nary = True
+    arity = None
+    notation = Notation("sum")
 
     @staticmethod
     def value(*xs: float) -> float:
         return ieee.fsum(xs)
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        return (1.0,) * len(node._a)
-
-    graph_derivatives = derivatives
+    def derivatives(self, *args: Any) -> Any:
+        return (1.0,) * (len(args) - 1)
 
     def backprop(self, node: Value, g: float) -> None:
         for parent in node._a:
@@ -488,81 +433,110 @@ class Sum(Op):
 
 
 class Dot(Op):
-    """One node for ``w1*x1 + ... + wn*xn``; its parents are ``w1..wn, x1..xn``."""
+    """One node for ``w1*x1 + ... + wn*xn``, the weighted sum of a neuron.
+
+    Its parents are ``w1..wn, x1..xn`` and the local derivative of each is the
+    other factor, so gradients are exactly those of the chain of products and
+    sums, from a graph of one node instead of 2n - 1.
+
+    >>> import scalargrad as sg
+    >>> w = [sg.Value(0.5), sg.Value(-1.0)]
+    >>> y = sg.dot(w, [2.0, 3.0])
+    >>> y.backward()
+    >>> y.data, [wi.grad for wi in w]
+    (-2.0, [2.0, 3.0])
+    """
 
     name = "dot"
-    nary = True
+    arity = None
+    notation = Notation("dot")
 
     @staticmethod
     def value(*wx: float) -> float:
         n = len(wx) // 2
         return ieee.fsum(map(operator.mul, wx[:n], wx[n:]))
 
-    def derivatives(self, node: Value) -> tuple[float, ...]:
-        parents = node._a
-        n = len(parents) // 2
-        # d/dw_i is x_i and d/dx_i is w_i: each factor's derivative is the other factor
-        return tuple([p.data for p in parents[n:]] + [p.data for p in parents[:n]])
-
-    def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
-        parents: tuple[Value, ...] = node._a
-        n = len(parents) // 2
-        return parents[n:] + parents[:n]
+    def derivatives(self, *args: Any) -> Any:
+        inputs = args[:-1]
+        n = len(inputs) // 2
+        return inputs[n:] + inputs[:n]  # d/dw_i is x_i and d/dx_i is w_i
 
     def backprop(self, node: Value, g: float) -> None:
         parents = node._a
         n = len(parents) // 2
         ws, xs = parents[:n], parents[n:]
-        for w, x in zip(ws, xs):  # all the w's first, then the x's: the order of `derivatives`
+        for w, x in zip(ws, xs):  # all the w's first, then the x's: the order of the rule
             w.grad += g * x.data
         for w, x in zip(ws, xs):
             x.grad += g * w.data
 
 
-ADD, SUB, MUL, DIV, NEG, POW, ABS = Add(), Sub(), Mul(), Div(), Neg(), Pow(), Abs()
-# The op each binary operator uses when one operand is a number.
-WITH_NUMBER: dict[Op, type[WithConstant]] = {
-    ADD: AddConstant, SUB: SubConstant, MUL: MulConstant, DIV: DivConstant, POW: PowConstantBase,
-}
-EXP, LOG, SQRT, SIN, COS = Exp(), Log(), Sqrt(), Sin(), Cos()
-TANH, SIGMOID, RELU, SOFTPLUS = Tanh(), Sigmoid(), ReLU(), Softplus()
-SUM, DOT = Sum(), Dot()
+class _SumFunction(OpFunction):
+    """``sum(values)``: one node adding an iterable of Values and numbers."""
 
-_OpT = TypeVar("_OpT", bound=Op)
-
-# One op object per number (an exponent, a slope, a number operand) keeps
-# nodes small: a cache per kind of op, keyed by the number.
-_shared_ops: dict[tuple[object, ...], dict[float, Op]] = {}
+    def __call__(self, values: Iterable[Operand]) -> Value:  # type: ignore[override]
+        parents = tuple(_operands(values, "sum"))
+        if not parents:
+            return constant(0.0)
+        return make_node(ieee.fsum([p.data for p in parents]), self.op, parents)
 
 
-def shared_ops(*kind: object) -> dict[float, Op]:
-    """The cache of shared ops of one kind, by number (the engine looks there first)."""
-    return _shared_ops.setdefault(kind, {})
+class _DotFunction(OpFunction):
+    """``dot(ws, xs)``: one node for the weighted sum of two equally long iterables."""
+
+    def __call__(self, ws: Iterable[Operand], xs: Iterable[Operand]) -> Value:  # type: ignore[override]
+        w = _operands(ws, "dot")
+        x = _operands(xs, "dot")
+        if len(w) != len(x):
+            raise ValueError(f"dot() needs two sequences of the same length, got {len(w)} and {len(x)}")
+        if not w:
+            return constant(0.0)
+        parents = tuple(w + x)
+        return make_node(self.op.value(*[p.data for p in parents]), self.op, parents)
 
 
-def _shared(cache: dict[float, Op], number: float, make: Callable[[], _OpT]) -> _OpT:
-    # Never shared: 0.0 and -0.0 (equal as keys, different results) and nan
-    # (never equal to itself, so a cached one would never be found again).
-    # Bounded, so a program that uses a fresh number every step cannot grow it.
-    shareable = number != 0.0 and number == number
-    op = cache.get(number) if shareable else None
-    if op is None:
-        op = make()
-        if shareable and len(cache) < 1024:
-            cache[number] = op
-    return op  # type: ignore[return-value]  # the op under this number was made by `make`
+def _operands(values: Iterable[Operand], caller: str) -> list[Value]:
+    if isinstance(values, (Value, str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{caller}() takes an iterable of Values or numbers, got {type(values).__name__}")
+    out = []
+    for v in values:
+        if not isinstance(v, Value):
+            x = _operand_float(v)
+            if x is None:
+                raise TypeError(f"{caller}() takes Values or real numbers, got {type(v).__name__} {v!r}")
+            v = constant(x)
+        out.append(v)
+    return out
 
 
-def power(exponent: float) -> Power:
-    """The ``x ** exponent`` op for a constant exponent."""
-    return _shared(shared_ops(Power), exponent, lambda: Power(exponent))
+# ------------------------------------------------------------ the registry
 
+exp = op(Exp, method=True)
+log = op(Log, method=True)
+sqrt = op(Sqrt, method=True)
+sin = op(Sin, method=True)
+cos = op(Cos, method=True)
+tanh = op(Tanh, method=True)
+sigmoid = op(Sigmoid, method=True)
+relu = op(ReLU, method=True)
+leaky_relu = op(LeakyReLU, method=True)
+softplus = op(Softplus, method=True)
+sign = op(Sign, method=True)
+# Their own calling convention: iterables of operands.
+sum = op(Sum, calling=_SumFunction)  # noqa: A001 - mirrors builtins.sum on purpose
+dot = op(Dot, calling=_DotFunction)
 
-def leaky_relu(slope: float) -> LeakyReLU:
-    """The leaky ReLU op for ``slope``."""
-    return _shared(shared_ops(LeakyReLU), slope, lambda: LeakyReLU(slope))
+add = op(Add, spelling="operator", dunders=("__add__", "__radd__"))
+sub = op(Sub, spelling="operator", dunders=("__sub__", "__rsub__"))
+mul = op(Mul, spelling="operator", dunders=("__mul__", "__rmul__"))
+div = op(Div, spelling="operator", dunders=("__truediv__", "__rtruediv__"))
+pow = op(Pow, spelling="operator", dunders=("__pow__", "__rpow__"))  # noqa: A001 - the op's name
+neg = op(Neg, spelling="operator", dunders=("__neg__",))
+abs = op(Abs, spelling="builtin", dunders=("__abs__",))  # noqa: A001 - abs(x) on a Value
 
+ADD, SUB, MUL, DIV, POW, NEG, ABS = add.op, sub.op, mul.op, div.op, pow.op, neg.op, abs.op
+SIGN, EXP, LOG, SQRT, SIN, COS = sign.op, exp.op, log.op, sqrt.op, sin.op, cos.op
+TANH, SIGMOID, RELU, SOFTPLUS, SUM, DOT = tanh.op, sigmoid.op, relu.op, softplus.op, sum.op, dot.op
 
-def with_constant(kind: type[WithConstant], constant: float, left: bool) -> WithConstant:
-    """The op for ``x op constant`` (or ``constant op x`` when ``left``), shared where it can be."""
-    return _shared(shared_ops(kind, left), constant, lambda: kind(constant, left))
+# The module functions (sg.tanh, ...): every registered op spelt as a function.
+__all__ = [name for name, function in registry().items() if function.spelling == "function"]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 try:
     from hypothesis import strategies as st
@@ -42,6 +42,7 @@ except ImportError as error:  # pragma: no cover - exercised by a test that hide
 
 import scalargrad as sg
 from scalargrad import Value
+from scalargrad.op import registry
 
 __all__ = [
     "finite_floats",
@@ -49,6 +50,7 @@ __all__ = [
     "Expression",
     "DEFAULT_OPS",
     "ALL_OPS",
+    "op_names",
     "assert_gradients_match",
     "assert_second_derivative_matches",
 ]
@@ -142,16 +144,16 @@ class _Constant(_Node):
 
 
 class _Call(_Node):
-    """``name(argument)``, by a function that takes a Value or a float."""
+    """``name(arguments...)``, by a function that takes Values or floats."""
 
-    def __init__(self, name: str, function: Callable[[Any], Scalar], argument: _Node, bound: float) -> None:
-        self.name, self.function, self.argument, self.bound = name, function, argument, bound
+    def __init__(self, name: str, function: Callable[..., Scalar], arguments: list[_Node], bound: float) -> None:
+        self.name, self.function, self.arguments, self.bound = name, function, arguments, bound
 
     def evaluate(self, xs: Sequence[Scalar]) -> Scalar:
-        return self.function(self.argument.evaluate(xs))
+        return self.function(*(argument.evaluate(xs) for argument in self.arguments))
 
     def text(self) -> str:
-        return f"{self.name}({self.argument.text()})"
+        return f"{self.name}({', '.join(argument.text() for argument in self.arguments)})"
 
 
 class _Negative(_Node):
@@ -246,20 +248,95 @@ def _one_plus_square(e: _Node) -> _Node:
     return _Binary("+", _Constant(1.0), square, 1.0 + e.bound**2)
 
 
-DEFAULT_OPS: tuple[str, ...] = (
-    "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt",
-    "sin", "cos", "tanh", "sigmoid", "softplus", "sum", "dot",
-)
-"""The smooth operations ``expressions`` draws from unless told otherwise."""
+def op_names(smooth_only: bool = False) -> tuple[str, ...]:
+    """The ops ``expressions`` can draw: every op in the registry, or only those without kinks.
 
-ALL_OPS: tuple[str, ...] = DEFAULT_OPS + ("relu", "leaky_relu", "abs")
-"""Every name ``expressions(ops=...)`` accepts; the last three have a kink at 0."""
+    Read from the op registry each time, so an op defined with ``sg.op`` can
+    be drawn as soon as it exists; its declared domain says where its inputs
+    may lie.
+
+    >>> "tanh" in op_names(smooth_only=True), "relu" in op_names(smooth_only=True), "relu" in op_names()
+    (True, False, True)
+    """
+    return tuple(
+        name for name, function in registry().items()
+        if not (smooth_only and function.op.kinks)
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # DEFAULT_OPS and ALL_OPS are read from the registry on every use (PEP 562).
+    if name == "DEFAULT_OPS":
+        return op_names(smooth_only=True)
+    if name == "ALL_OPS":
+        return op_names()
+    raise AttributeError(f"module 'scalargrad.testing' has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    DEFAULT_OPS: tuple[str, ...]
+    """The smooth operations ``expressions`` draws from unless told otherwise (no kinks)."""
+    ALL_OPS: tuple[str, ...]
+    """Every name ``expressions(ops=...)`` accepts: every op in the registry."""
 
 # The budget below which an op cannot give each of its children _MIN_BUDGET.
-_SMALLEST_BUDGET = {"add": 2.0, "sub": 2.0, "exp": math.e, "sqrt": math.sqrt(2.0), "softplus": 2.0,
-                    "sum": 2.0, "dot": 2.0}
-_BOUNDED = {"sin": sg.sin, "cos": sg.cos, "tanh": sg.tanh, "sigmoid": sg.sigmoid}
-_KINKED = {"relu": sg.relu, "leaky_relu": sg.leaky_relu, "abs": abs}
+_SMALLEST_BUDGET = {"add": 2.0, "sub": 2.0, "exp": math.e, "sum": 2.0, "dot": 2.0}
+
+
+def _domain_box(domain: tuple[float, float], room: float) -> tuple[float, float]:
+    """Where an input lies once :func:`_into_domain` has put an expression of magnitude ``room`` inside ``domain``."""
+    low, high = domain
+    if math.isinf(low) and math.isinf(high):
+        return (-room, room)
+    if math.isinf(high):
+        return (low + 1.0, low + 1.0 + room * room)
+    if math.isinf(low):
+        return (high - 1.0 - room * room, high - 1.0)
+    middle, half = (low + high) / 2.0, (high - low) * 0.45
+    return (middle - half, middle + half)
+
+
+def _largest_intermediate(domain: tuple[float, float], room: float) -> float:
+    """The largest magnitude inside :func:`_into_domain`'s wrapping of an expression of magnitude ``room``."""
+    low, high = domain
+    if math.isinf(low) and math.isinf(high):
+        return room
+    if math.isinf(low) or math.isinf(high):
+        return abs(high if math.isinf(low) else low) + 1.0 + room * room
+    half = (high - low) * 0.45
+    return max(2.0 * half * room, 1.0 + room * room, abs(low) + abs(high))
+
+
+def _into_domain(e: _Node, domain: tuple[float, float], room: float) -> _Node:
+    low, high = domain
+    if math.isinf(low) and math.isinf(high):
+        return e
+    if math.isinf(high):  # low + (1 + e**2)
+        return _Binary("+", _Constant(low), _one_plus_square(e), abs(low) + 1.0 + e.bound**2) if low else _one_plus_square(e)
+    if math.isinf(low):  # high - (1 + e**2)
+        return _Binary("-", _Constant(high), _one_plus_square(e), abs(high) + 1.0 + e.bound**2)
+    # middle + (high - low) * 0.45 * 2e / (1 + e**2): 2e/(1 + e²) lies in [-1, 1]
+    middle, half = (low + high) / 2.0, (high - low) * 0.45
+    squashed = _Binary("/", _Binary("*", _Constant(2.0 * half), e, 2.0 * half * e.bound), _one_plus_square(e), half)
+    return _Binary("+", _Constant(middle), squashed, abs(middle) + half) if middle else squashed
+
+
+def _sampled_bound(op: Any, boxes: list[tuple[float, float]]) -> float | None:
+    """The largest magnitude of ``op``'s value on a grid over ``boxes``, with a margin; None if not finite."""
+    import itertools
+
+    steps = 33 if len(boxes) == 1 else 9 if len(boxes) == 2 else 3
+    grids = [[low + (high - low) * k / (steps - 1) for k in range(steps)] for low, high in boxes]
+    largest = 0.0
+    for point in itertools.product(*grids):
+        try:
+            y = float(op.value(*point))
+        except (ArithmeticError, ValueError):
+            return None
+        if not math.isfinite(y):
+            return None
+        largest = max(largest, abs(y))
+    return 2.0 * largest + 1.0
 
 
 class Expression:
@@ -341,10 +418,11 @@ def expressions(
         raise ValueError(f"max_depth must be an int >= 0, got {max_depth!r}")
     if not (isinstance(input_bound, (int, float)) and 0.0 < input_bound <= _ARGUMENT_BUDGET):
         raise ValueError(f"input_bound must be a number in (0, {_ARGUMENT_BUDGET:g}], got {input_bound!r}")
-    chosen = DEFAULT_OPS if ops is None else tuple(dict.fromkeys(ops))
-    unknown = [name for name in chosen if name not in ALL_OPS]
+    chosen = op_names(smooth_only=True) if ops is None else tuple(dict.fromkeys(ops))
+    known = op_names()
+    unknown = [name for name in chosen if name not in known]
     if unknown:
-        raise ValueError(f"unknown op name(s) {unknown}; choose from {list(ALL_OPS)}")
+        raise ValueError(f"unknown op name(s) {unknown}; choose from {list(known)}")
     if not chosen:
         raise ValueError("ops must name at least one operation")
     drawer = _Drawer(n_inputs, max_depth, chosen, float(input_bound))
@@ -374,7 +452,9 @@ class _Drawer:
         if not eligible:
             return self.leaf(draw, budget)
         name = draw(st.sampled_from(eligible))
-        draw_op: Callable[[Any, int, float], _Node] = getattr(self, "draw_" + name)
+        draw_op: Callable[[Any, int, float], _Node] | None = getattr(self, "draw_" + name, None)
+        if draw_op is None:
+            return self.draw_any(draw, depth + 1, budget, name)
         return draw_op(draw, depth + 1, budget)
 
     def leaf(self, draw: Any, budget: float) -> _Node:
@@ -450,51 +530,37 @@ class _Drawer:
 
     def draw_exp(self, draw: Any, depth: int, budget: float) -> _Node:
         argument = self.node(draw, depth, math.log(budget))
-        return _Call("exp", sg.exp, argument, math.exp(argument.bound))
+        return _Call("exp", sg.exp, [argument], math.exp(argument.bound))
 
-    def draw_log(self, draw: Any, depth: int, budget: float) -> _Node:
-        room = min(math.exp(min(budget, 50.0)), _MAX_MAGNITUDE)
-        argument = _one_plus_square(self.node(draw, depth, math.sqrt(room - 1.0)))
-        return _Call("log", sg.log, argument, math.log(argument.bound))
+    # ---- any other op: inputs wrapped into its domain, its magnitude sampled
 
-    def draw_sqrt(self, draw: Any, depth: int, budget: float) -> _Node:
-        room = min(budget * budget, _MAX_MAGNITUDE)
-        argument = _one_plus_square(self.node(draw, depth, math.sqrt(room - 1.0)))
-        return _Call("sqrt", sg.sqrt, argument, math.sqrt(argument.bound))
+    def draw_any(self, draw: Any, depth: int, budget: float, name: str) -> _Node:
+        """Any op of the registry, by its declared domain and a sampled bound on its value.
 
-    def _bounded(self, draw: Any, depth: int, name: str) -> _Node:
-        return _Call(name, _BOUNDED[name], self.node(draw, depth, _ARGUMENT_BUDGET), 1.0)
+        Each input is drawn as an expression and put inside the op's domain:
+        as it stands (bounded to 100) where the op is defined everywhere,
+        ``low + (1 + e**2)`` above a bound, ``mid + (high - low) * 0.45 * 2e/(1 + e**2)``
+        inside an interval. The inputs' room is halved until the op's value,
+        sampled over that room, fits the budget; where it never does, a leaf.
+        """
+        function = registry()[name]
+        op = function.op
+        arity = function.arity or 2
+        room = min(budget, _ARGUMENT_BUDGET)
+        for _ in range(24):
+            domains = [op.domain_of(i) for i in range(arity)]
+            boxes = [_domain_box(domain, room) for domain in domains]
+            bound = _sampled_bound(op, boxes)
+            inside = max(_largest_intermediate(domain, room) for domain in domains)
+            if bound is not None and bound <= budget and inside <= _MAX_MAGNITUDE:
+                break
+            room /= 2.0
+        else:
+            return self.leaf(draw, budget)
+        arguments = [_into_domain(self.node(draw, depth, room), op.domain_of(i), room) for i in range(arity)]
+        return _Call(name, function, arguments, max(bound, 1e-300))
 
-    def draw_sin(self, draw: Any, depth: int, budget: float) -> _Node:
-        return self._bounded(draw, depth, "sin")
-
-    def draw_cos(self, draw: Any, depth: int, budget: float) -> _Node:
-        return self._bounded(draw, depth, "cos")
-
-    def draw_tanh(self, draw: Any, depth: int, budget: float) -> _Node:
-        return self._bounded(draw, depth, "tanh")
-
-    def draw_sigmoid(self, draw: Any, depth: int, budget: float) -> _Node:
-        return self._bounded(draw, depth, "sigmoid")
-
-    def draw_softplus(self, draw: Any, depth: int, budget: float) -> _Node:
-        argument = self.node(draw, depth, budget - 1.0)
-        return _Call("softplus", sg.softplus, argument, argument.bound + math.log(2.0))
-
-    def _kinked(self, draw: Any, depth: int, budget: float, name: str) -> _Node:
-        argument = self.node(draw, depth, budget)
-        return _Call(name, _KINKED[name], argument, argument.bound)
-
-    def draw_relu(self, draw: Any, depth: int, budget: float) -> _Node:
-        return self._kinked(draw, depth, budget, "relu")
-
-    def draw_leaky_relu(self, draw: Any, depth: int, budget: float) -> _Node:
-        return self._kinked(draw, depth, budget, "leaky_relu")
-
-    def draw_abs(self, draw: Any, depth: int, budget: float) -> _Node:
-        return self._kinked(draw, depth, budget, "abs")
-
-    # ---- n-ary
+    # ---- n-ary    # ---- n-ary
 
     def draw_sum(self, draw: Any, depth: int, budget: float) -> _Node:
         n = draw(st.integers(2, 3)) if budget >= 3.0 else 2

@@ -1,9 +1,8 @@
 """``Value``: a float that remembers how it was computed.
 
-Every arithmetic operation on Values returns a new Value whose *parents* are
-its operands and whose *op* knows the local derivatives. Together they form a
-computation graph, and ``backward()`` walks it in reverse to apply the chain
-rule.
+Every operation on Values returns a new Value whose *parents* are its operands
+and whose *op* knows the local derivatives. Together they form a computation
+graph, and ``backward()`` walks it in reverse to apply the chain rule.
 
 >>> from scalargrad import Value
 >>> x = Value(2.0, label="x")
@@ -11,6 +10,11 @@ rule.
 >>> y.backward()
 >>> y.data, x.grad          # y = x^2 + 3x, dy/dx = 2x + 3
 (10.0, 7.0)
+
+This module knows nothing of particular operations: the op API
+(:mod:`scalargrad.op`) gives Value its operators and methods from the
+registry of ops, and every node, whatever made it, is built by one function,
+:func:`make_node`.
 """
 
 from __future__ import annotations
@@ -19,85 +23,15 @@ import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, SupportsFloat, Union
 
-from scalargrad import ieee, ops
 from scalargrad.modes import state as _mode
+
+if TYPE_CHECKING:
+    from scalargrad.op import Op
 
 __all__ = ["Value", "as_value"]
 
 Number = Union[int, float]
 Operand = Union["Value", Number]
-
-
-def _as_float(x: Any) -> float:
-    """The float of a real number; ``TypeError`` naming anything else."""
-    if type(x) is float:
-        return x
-    if isinstance(x, numbers.Real) or (
-        hasattr(type(x), "__float__") and not isinstance(x, (numbers.Complex, Value))
-    ):
-        return float(x)
-    if isinstance(x, Value):
-        raise TypeError(
-            f"Value() takes a real number, got a Value ({x!r}); "
-            "use it directly, or Value(v.data) for a new leaf with its number"
-        )
-    raise TypeError(f"Value() takes a real number, got {type(x).__name__} {x!r}")
-
-
-def _binary_operators(
-    op: ops.Op,
-) -> tuple[Callable[[Value, Any], Any], Callable[[Value, Any], Any]]:
-    """The forward (``a + b``) and reflected (``2 + a``) methods for one binary op.
-
-    Defined once for every operator, as ``fractions.Fraction`` does, so each
-    operator is a single line in the class body. A number operand goes into
-    the op (``ops.WithConstant``), not into a node of its own; anything else is
-    ``NotImplemented``, which lets Python raise its usual ``TypeError``. This is
-    the engine's hottest code, so the common case (record the graph) is written
-    out here rather than in calls.
-    """
-    value = op.value
-    with_number = ops.WITH_NUMBER[op]
-    # The shared ops for numbers on the right (x * 2) and on the left (2 * x).
-    right_ops = ops.shared_ops(with_number, False)
-
-    def forward(a: Value, b: Any) -> Any:  # a Value, or NotImplemented
-        if type(b) is Value or isinstance(b, Value):
-            if not _mode.plain:
-                return _node(value(a.data, b.data), op, (a, b))
-            node = _new(Value)
-            node.data = value(a.data, b.data)
-            node.grad = 0.0
-            node.label = ""
-            node._op = op
-            node._a = a
-            node._b = b
-            return node
-        x = b if type(b) is float else _operand_float(b)
-        if x is None:
-            return NotImplemented
-        number_op = right_ops.get(x) if x else None
-        if number_op is None:
-            number_op = ops.with_constant(with_number, x, left=False)
-        if not _mode.plain:
-            return _node(value(a.data, x), number_op, (a,))
-        node = _new(Value)
-        node.data = value(a.data, x)
-        node.grad = 0.0
-        node.label = ""
-        node._op = number_op
-        node._a = a
-        node._b = None
-        return node
-
-    def reflected(b: Value, a: Any) -> Any:
-        x = a if type(a) is float else _operand_float(a)
-        if x is None:
-            return NotImplemented
-        return _node(value(x, b.data), ops.with_constant(with_number, x, left=True), (b,))
-
-    forward.__name__ = reflected.__name__ = op.name
-    return forward, reflected
 
 
 class Value:
@@ -112,6 +46,10 @@ class Value:
     Value(data=0.5, grad=0.0, label='w')
     >>> (w * 4).data
     2.0
+
+    Operators work with numbers on either side (``+ - * / **``, unary ``-``,
+    ``abs()``), and every one-input op of the registry is a method
+    (``w.tanh()``, ``w.exp()``, ...; see :mod:`scalargrad.ops`).
     """
 
     # The parents are kept in two slots rather than a tuple: ``_a`` and ``_b``
@@ -124,6 +62,7 @@ class Value:
     data: float
     grad: float
     label: str
+    _op: Op | None
     _a: Any  # Value | tuple[Value, ...] | None, as above
     _b: Any  # Value | None
 
@@ -133,7 +72,7 @@ class Value:
         self.data = _as_float(data)
         self.grad = 0.0
         self.label = label
-        self._op: ops.Op | None = None
+        self._op = None
         self._a = None
         self._b = None
 
@@ -141,7 +80,12 @@ class Value:
 
     @property
     def parents(self) -> tuple[Value, ...]:
-        """The nodes this one was computed from, in operand order (``()`` for a leaf)."""
+        """The nodes this one was computed from, in operand order (``()`` for a leaf).
+
+        >>> a, b = Value(1.0), Value(2.0)
+        >>> (a * b).parents == (a, b)
+        True
+        """
         a = self._a
         if a is None:
             return ()
@@ -151,8 +95,12 @@ class Value:
         return (a,) if b is None else (a, b)
 
     @property
-    def op(self) -> ops.Op | None:
-        """The operation that produced this node (``None`` for a leaf)."""
+    def op(self) -> Op | None:
+        """The operation that produced this node (``None`` for a leaf).
+
+        >>> (Value(1.0) * 2).op
+        <op mul(right=2.0)>
+        """
         return self._op
 
     def local_derivatives(self) -> tuple[float, ...]:
@@ -162,7 +110,7 @@ class Value:
         >>> (a * b).local_derivatives()
         (4.0, 3.0)
         """
-        return self._op.derivatives(self) if self._op is not None else ()
+        return self._op.local_derivatives(self) if self._op is not None else ()
 
     # ------------------------------------------------------------- backward
 
@@ -181,7 +129,7 @@ class Value:
         >>> y.backward(); x.grad     # accumulated
         12.0
         """
-        from scalargrad.backward import backward
+        from scalargrad.backward import backward  # the pass lives a layer above Value
 
         backward(self, gradient)
 
@@ -200,6 +148,8 @@ class Value:
     # ------------------------------------------------------ number protocol
 
     def __float__(self) -> float:
+        if _mode.rule is not None:
+            _float_inside_rule(_mode.rule)
         return self.data
 
     def __format__(self, spec: str) -> str:
@@ -225,7 +175,10 @@ class Value:
 
     __hash__ = object.__hash__
 
-    if TYPE_CHECKING:  # what the operators below accept and return, for type checkers
+    def __pos__(self) -> Value:
+        return self
+
+    if TYPE_CHECKING:  # installed from the op registry (scalargrad.ops); typed here for checkers
 
         def __add__(self, other: Operand) -> Value: ...
         def __radd__(self, other: Number) -> Value: ...
@@ -235,120 +188,13 @@ class Value:
         def __rmul__(self, other: Number) -> Value: ...
         def __truediv__(self, other: Operand) -> Value: ...
         def __rtruediv__(self, other: Number) -> Value: ...
+        def __pow__(self, other: Operand) -> Value: ...
+        def __rpow__(self, other: Number) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
 
-    else:
-        __add__, __radd__ = _binary_operators(ops.ADD)
-        __sub__, __rsub__ = _binary_operators(ops.SUB)
-        __mul__, __rmul__ = _binary_operators(ops.MUL)
-        __truediv__, __rtruediv__ = _binary_operators(ops.DIV)
-
-    def __neg__(self) -> Value:
-        return _node(-self.data, ops.NEG, (self,))
-
-    def __pos__(self) -> Value:
-        return self
-
-    def __abs__(self) -> Value:
-        return _node(abs(self.data), ops.ABS, (self,))
-
-    def __pow__(self, exponent: Operand) -> Value:
-        if isinstance(exponent, Value):
-            return _node(ieee.power(self.data, exponent.data), ops.POW, (self, exponent))
-        n = _operand_float(exponent)
-        if n is None:
-            return NotImplemented
-        return _node(ieee.power(self.data, n), ops.power(n), (self,))
-
-    def __rpow__(self, base: Number) -> Value:
-        x = _operand_float(base)
-        if x is None:
-            return NotImplemented
-        return _node(ieee.power(x, self.data), ops.with_constant(ops.PowConstantBase, x, left=True), (self,))
-
-    # ------------------------------------------------------------ functions
-
-    def exp(self) -> Value:
-        """``e ** self``.
-
-        >>> Value(0.0).exp().data
-        1.0
-        """
-        return _unary(ops.EXP, self)
-
-    def log(self) -> Value:
-        """Natural logarithm (``-inf`` at 0, ``nan`` below).
-
-        >>> Value(1.0).log().data
-        0.0
-        """
-        return _unary(ops.LOG, self)
-
-    def sqrt(self) -> Value:
-        """Square root (``nan`` below 0).
-
-        >>> Value(9.0).sqrt().data
-        3.0
-        """
-        return _unary(ops.SQRT, self)
-
-    def sin(self) -> Value:
-        """Sine.
-
-        >>> Value(0.0).sin().data
-        0.0
-        """
-        return _unary(ops.SIN, self)
-
-    def cos(self) -> Value:
-        """Cosine.
-
-        >>> Value(0.0).cos().data
-        1.0
-        """
-        return _unary(ops.COS, self)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent; d tanh(x)/dx = 1 - tanh(x)^2.
-
-        >>> Value(0.0).tanh().data
-        0.0
-        """
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self) -> Value:
-        """Logistic sigmoid 1 / (1 + e^-x); d/dx = s (1 - s). Never overflows.
-
-        >>> Value(0.0).sigmoid().data
-        0.5
-        """
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self) -> Value:
-        """``max(0, x)``, with gradient 0 at 0 (as PyTorch).
-
-        >>> Value(-2.0).relu().data, Value(3.0).relu().data
-        (0.0, 3.0)
-        """
-        return _unary(ops.RELU, self)
-
-    def leaky_relu(self, slope: float = 0.01) -> Value:
-        """``x`` for x > 0, else ``slope * x``; gradient ``slope`` at 0.
-
-        >>> Value(-2.0).leaky_relu(0.1).data
-        -0.2
-        """
-        s = _operand_float(slope)
-        if s is None:
-            raise TypeError(f"slope must be a real number, got {type(slope).__name__} {slope!r}")
-        return _unary(ops.leaky_relu(s), self)
-
-    def softplus(self) -> Value:
-        """``log(1 + e^x)``, exact for large inputs; d/dx = sigmoid(x).
-
-        >>> Value(1000.0).softplus().data
-        1000.0
-        """
-        return _unary(ops.SOFTPLUS, self)
+        # One method per one-input op in the registry (tanh, exp, ...).
+        def __getattr__(self, name: str) -> Callable[..., Value]: ...
 
 
 # ---------------------------------------------------------------- internals
@@ -356,49 +202,133 @@ class Value:
 _new = object.__new__
 
 
-def _node(data: float, op: ops.Op, parents: tuple[Value, ...]) -> Value:
-    """Make the result node of ``op`` applied to ``parents``."""
+def make_node(data: float, op: Op, a: Any, b: Any = None) -> Value:
+    """The one way the engine makes a result node: ``op`` applied to parents ``a`` (and ``b``).
+
+    ``a`` is the first parent (or, for an n-ary op, the tuple of all of them)
+    and ``b`` the second or None. This is the engine's hottest function: the
+    common case (record the graph, check nothing) is a few attribute stores.
+    Under ``no_grad`` the node is a constant connected to nothing; under
+    ``detect_anomaly`` a ``nan`` or ``inf`` raises, naming the op and inputs.
+
+    >>> x = Value(2.0)
+    >>> from scalargrad.ops import MUL
+    >>> make_node(6.0, MUL, x, Value(3.0)).parents[0] is x
+    True
+    """
     node = _new(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if not _mode.plain:
-        if _mode.anomaly and data - data != 0.0:  # x - x is nonzero only for inf and nan
-            raise FloatingPointError(f"{op.name} produced {data!r} from {_describe_inputs(parents, op)}")
-        if not _mode.grad_enabled:  # no_grad: a constant, connected to nothing
-            node._op = node._a = node._b = None
-            return node
-    node._op = op
-    if op.nary:
-        node._a, node._b = parents, None
-    elif len(parents) == 1:
-        node._a, node._b = parents[0], None
-    else:
-        node._a, node._b = parents
+    if _mode.plain:
+        node._op = op
+        node._a = a
+        node._b = b
+        return node
+    if _mode.anomaly and data - data != 0.0:  # x - x is nonzero only for inf and nan
+        raise FloatingPointError(f"{op.name} produced {data!r} from {_describe_inputs(a, b, op)}")
+    if _mode.grad_enabled:
+        node._op, node._a, node._b = op, a, b
+    else:  # no_grad: a constant, connected to nothing
+        node._op = node._a = node._b = None
     return node
 
 
-def _describe_inputs(parents: tuple[Value, ...], op: ops.Op) -> str:
+def binary_operators(op: Op) -> tuple[Callable[[Value, Any], Any], Callable[[Value, Any], Any]]:
+    """The forward (``a * b``) and reflected (``2 * a``) methods for a two-input op.
+
+    Written once for every operator, as ``fractions.Fraction`` does. A number
+    operand lives in the op (:meth:`Op.bind`), shared per number, not in a
+    node of its own; anything else is ``NotImplemented``, so Python raises its
+    usual ``TypeError``. Both directions do the same work: a dict look-up for
+    the shared op, then :func:`make_node`.
+    """
+    value = op.value
+    # The shared ops for a number on the left (2 * x) and on the right (x * 2).
+    left_ops, right_ops = op.bound_ops(0), op.bound_ops(1)
+
+    def forward(a: Value, b: Any) -> Any:  # a Value, or NotImplemented
+        if type(b) is Value or isinstance(b, Value):
+            return make_node(value(a.data, b.data), op, a, b)
+        x = b if type(b) is float else _operand_float(b)
+        if x is None:
+            return NotImplemented
+        bound = right_ops.get(x)
+        if bound is None:
+            bound = op.bind({1: x})
+        return make_node(value(a.data, x), bound, a)
+
+    def reflected(b: Value, a: Any) -> Any:
+        x = a if type(a) is float else _operand_float(a)
+        if x is None:
+            return NotImplemented
+        bound = left_ops.get(x)
+        if bound is None:
+            bound = op.bind({0: x})
+        return make_node(value(x, b.data), bound, b)
+
+    forward.__name__ = reflected.__name__ = op.name
+    return forward, reflected
+
+
+def unary_operator(op: Op) -> Callable[[Value], Value]:
+    """The method for a one-input op without parameters (``-x``, ``abs(x)``, ``x.tanh()``)."""
+    value = op.value
+
+    def method(self: Value) -> Value:
+        return make_node(value(self.data), op, self)
+
+    method.__name__ = op.name
+    return method
+
+
+def _describe_inputs(a: Any, b: Any, op: Op) -> str:
+    parents = a if type(a) is tuple else (a,) if b is None else (a, b)
     shown = [f"{p.label} = {p.data!r}" if p.label else repr(p.data) for p in parents[:8]]
     # A number operand lives in the op; name it in its place.
-    params = op.params() if isinstance(op, ops.WithConstant) else {}
-    if "left" in params:
-        shown.insert(0, repr(params["left"]))
-    elif "right" in params:
-        shown.append(repr(params["right"]))
-    count = len(parents) + len(params)
+    for position, constant in op.constants():
+        shown.insert(position, repr(constant))
+    count = len(parents) + len(op.constants())
     more = f", ... ({count} in all)" if count > 8 else ""
     return f"input{'s' if count > 1 else ''} " + ", ".join(shown[:8]) + more
 
 
-def _constant(x: float) -> Value:
-    """A leaf for a plain number that takes part in an operation."""
+def _float_inside_rule(rule: str) -> None:
+    raise TypeError(
+        f"the derivative rule of op {rule!r} turned a Value into a float (math.cos(x), float(x), ...), "
+        "so the derivative of that derivative would be lost; write the rule with scalargrad's "
+        "operators and functions (sg.cos, not math.cos), or read x.data where a number is meant"
+    )
+
+
+def constant(x: float) -> Value:
+    """A leaf for a plain number that takes part in an operation (a constant: nothing flows into it).
+
+    >>> constant(2.0).parents
+    ()
+    """
     node = _new(Value)
     node.data = x
     node.grad = 0.0
     node.label = ""
     node._op = node._a = node._b = None
     return node
+
+
+def _as_float(x: Any) -> float:
+    """The float of a real number; ``TypeError`` naming anything else."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) or (
+        hasattr(type(x), "__float__") and not isinstance(x, (numbers.Complex, Value))
+    ):
+        return float(x)
+    if isinstance(x, Value):
+        raise TypeError(
+            f"Value() takes a real number, got a Value ({x!r}); "
+            "use it directly, or Value(v.data) for a new leaf with its number"
+        )
+    raise TypeError(f"Value() takes a real number, got {type(x).__name__} {x!r}")
 
 
 def _operand_float(x: Any) -> float | None:
@@ -417,21 +347,6 @@ def _data_of(other: Operand) -> float:
     if x is None:
         raise TypeError(f"cannot compare a Value with {type(other).__name__} {other!r}")
     return x
-
-
-def _unary(op: ops.Op, x: Value) -> Value:
-    if not _mode.plain:
-        return _node(op.value(x.data), op, (x,))
-    node = _new(Value)
-    node.data = op.value(x.data)
-    node.grad = 0.0
-    node.label = ""
-    node._op = op
-    node._a = x
-    node._b = None
-    return node
-
-
 
 
 def as_value(x: Operand) -> Value:

@@ -1048,7 +1048,7 @@ def test_a_number_operand_lives_in_the_op(symbol, number_on_the_left, x, c):
     node = f(Value(x, label="x"))
     assert [p.label for p in node.parents] == ["x"]  # the number is no node
     if symbol == "**" and not number_on_the_left:
-        assert node.op.params() == {"exponent": c}  # x ** n: the Power op, as before
+        assert node.op.params() == {"right": c}  # x ** n: pow with its exponent kept, as every number operand
     else:
         assert node.op.params() == ({"left": c} if number_on_the_left else {"right": c})
     assert node.data == f(x)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import scalargrad as sg
 from scalargrad import Value
 from scalargrad.cli.formula import (
-    FUNCTIONS,
+    functions,
     MAX_DEPTH,
     MAX_LENGTH,
     Formula,
@@ -296,7 +296,7 @@ def test_a_lone_name_is_its_leaf() -> None:
     assert (root.data, root.label, root.op) == (2.0, "x", None)
 
 
-@pytest.mark.parametrize("name", FUNCTIONS)
+@pytest.mark.parametrize("name", functions())
 def test_every_function_is_the_engines(name: str) -> None:
     for x in (-0.7, 0.0, 1.3):
         root = parse_formula(f"{name}(x)").build({"x": x})
@@ -391,7 +391,7 @@ def test_the_one_line_message_and_the_caret() -> None:
     error = caught.value
     assert str(error) == (
         "bad formula at column 6: 'x[0]' is not allowed (use numbers, names, + - * / **, parentheses "
-        "and calls to exp, log, sqrt, sin, cos, tanh, sigmoid, relu, leaky_relu, softplus, abs)"
+        "and calls to exp, log, sqrt, sin, cos, tanh, sigmoid, relu, leaky_relu, softplus, sign, abs)"
     )
     assert error.caret() == "tanh(x[0])\n     ^^^^"
     assert isinstance(error, ValueError)

@@ -110,7 +110,7 @@ def printed(tree, style=TEXT):
     if kind == "number":
         return Expr.number(tree[1], style)
     if kind == "pow":
-        return op_expression("pow", {"exponent": tree[2]}, [printed(tree[1], style)], style)
+        return op_expression("pow", {"right": tree[2]}, [printed(tree[1], style)], style)
     return op_expression(kind, {}, [printed(child, style) for child in tree[1:]], style)
 
 
@@ -158,8 +158,8 @@ def test_parentheses_only_where_needed():
     assert op_expression("sub", {}, [x, difference]).text == "x - (y - z)"
     assert op_expression("sub", {}, [difference, x]).text == "y - z - x"
     assert op_expression("mul", {}, [x, difference]).text == "x × (y - z)"
-    assert op_expression("neg", {}, [op_expression("pow", {"exponent": 2.0}, [x])]).text == "-x²"
-    assert op_expression("pow", {"exponent": 2.0}, [op_expression("neg", {}, [x])]).text == "(-x)²"
+    assert op_expression("neg", {}, [op_expression("pow", {"right": 2.0}, [x])]).text == "-x²"
+    assert op_expression("pow", {"right": 2.0}, [op_expression("neg", {}, [x])]).text == "(-x)²"
     assert op_expression("mul", {}, [Expr.number(0.5), Expr.number(-3.0)]).text == "0.5 × (-3)"
     assert op_expression("add", {}, [Expr.number(1.0), Expr.number(-0.5)]).text == "1 + (-0.5)"
     assert op_expression("mul", {}, [x, op_expression("neg", {}, [y])]).text == "x × (-y)"
@@ -175,16 +175,18 @@ PY_ONE = {**PY_FUNCTIONS, "log": math.log, "sqrt": math.sqrt, "neg": lambda v: -
 def derivative_value(op, params, operand_values, position):
     """Evaluate the printed derivative with the operands x, y and the output o bound to numbers."""
     names = [Expr.name(n) for n in ("x", "y")[: len(operand_values)]]
-    if op == "pow" and "exponent" in params:
-        output = operand_values[0] ** params["exponent"]
+    if op == "pow" and "right" in params:
+        output = operand_values[0] ** params["right"]
     elif len(operand_values) == 1:
         output = PY_ONE[op](operand_values[0])
     elif op == "pow":
         output = operand_values[0] ** operand_values[1]
+    elif op == "div":  # its rule is written with the output, -o / y, as PyTorch computes it
+        output = operand_values[0] / operand_values[1]
     else:
         output = None
     text = derivative_expression(op, params, names, Expr.name("o"), position, operand_values).text
-    text = re.sub(r" \(as .*\)$", "", text)  # relu's "1 (as x > 0)"
+    text = re.sub(r" \((as|at) .*\)$", "", text)  # relu's "1 (as x > 0)"
     env = dict(zip("xy", operand_values), o=output, log=math.log, sign=lambda v: (v > 0) - (v < 0))
     env.update(PY_FUNCTIONS)
     return eval(as_python(text), {"__builtins__": {}}, env), text  # noqa: S307
@@ -221,14 +223,15 @@ def test_two_operand_derivatives_match_finite_differences(op, x, y, position):
 
 @given(st.sampled_from([2.0, 3.0, -1.0, 0.5, 1.0, 0.0]), st.floats(0.3, 3.0))
 def test_constant_power_derivatives_match_finite_differences(n, x):
-    got, text = derivative_value("pow", {"exponent": n}, [x], 0)
+    got, text = derivative_value("pow", {"right": n}, [x], 0)
     assert got == pytest.approx(central_difference(lambda t: t**n, x), rel=1e-5, abs=1e-7), text
 
 
 def test_kinks_say_which_side_they_are_on():
     x, y = Expr.name("x"), Expr.name("y")
-    assert derivative_expression("relu", {}, [x], y, 0, [0.0]).text == "0 (as x <= 0)"
-    assert derivative_expression("leaky_relu", {"slope": 0.2}, [x], y, 0, [-1.0]).text == "0.2 (as x <= 0)"
+    assert derivative_expression("relu", {}, [x], y, 0, [0.0]).text == "0 (at x = 0)"
+    assert derivative_expression("relu", {}, [x], y, 0, [-2.0]).text == "0 (as x < 0)"
+    assert derivative_expression("leaky_relu", {"slope": 0.2}, [x], y, 0, [-1.0]).text == "0.2 (as x < 0)"
     assert derivative_expression("leaky_relu", {"slope": 0.2}, [x], y, 0, [1.0]).text == "1 (as x > 0)"
 
 

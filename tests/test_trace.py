@@ -88,7 +88,7 @@ def test_worked_example_nodes_and_names() -> None:
     ]
     assert t.root == 9 and t.nodes[t.root].name == "E"
     sq = t.node("n8")
-    assert (sq.op, sq.params, sq.parents) == ("pow", {"exponent": 2.0}, (7,))
+    assert (sq.op, sq.params, sq.parents) == ("pow", {"right": 2.0}, (7,))
     assert (t.node("n7").op, t.node("n7").params, t.node("n7").parents) == ("sub", {"left": 0.9}, (6,))
     assert (t.node("E").op, t.node("E").params) == ("mul", {"left": 0.5})
     assert t.node("outo").op == "sigmoid" and t.node("i1").op is None
@@ -269,7 +269,7 @@ def test_to_dict_round_trips_through_json() -> None:
     text = json.dumps(d, allow_nan=False)
     assert json.loads(text) == d
     assert Trace.from_dict(json.loads(text)) == t
-    assert d["root"] == 9 and d["nodes"][8]["params"] == {"exponent": 2.0}
+    assert d["root"] == 9 and d["nodes"][8]["params"] == {"right": 2.0}
     assert d["nodes"][7]["params"] == {"left": 0.9}
     assert d["steps"][0] == {"node": 9, "gradient": 1.0, "contributions": []}
 

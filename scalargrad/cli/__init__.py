@@ -22,7 +22,7 @@ from typing import TextIO
 
 from scalargrad.viz.drawing import RANKDIRS, draw, step_frames
 from scalargrad.viz.explanation import explain
-from scalargrad.cli.formula import FormulaError, InputError, parse_assignments, parse_formula
+from scalargrad.cli.formula import FormulaError, functions, InputError, parse_assignments, parse_formula
 from scalargrad.viz.notation import number
 from scalargrad.viz.trace import trace
 from scalargrad.cli.walkthrough import (
@@ -57,7 +57,7 @@ examples:
   scalargrad draw -- "-x * y" x=1 y=2                          # a formula that starts with '-'
 
 A formula may use numbers, input names, + - * / **, unary minus, and the
-functions exp log sqrt sin cos tanh sigmoid relu leaky_relu softplus abs.
+functions {functions}.
 Without -o, the DOT text of the picture is printed (no graphviz needed).
 """
 
@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
         "draw",
         help="draw the graph of a formula and backpropagate through it",
         description="Build the graph of FORMULA at the given input values, backpropagate, and draw it.",
-        epilog=DRAW_EXAMPLES,
+        epilog=DRAW_EXAMPLES.format(functions=" ".join(functions())),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     drawing.add_argument("formula", help='for example "tanh(x*w + b)"')

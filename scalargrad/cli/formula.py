@@ -31,10 +31,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
+from scalargrad.op import lookup, registry
 from scalargrad.value import Value
 
 __all__ = [
-    "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH",
+    "functions", "MAX_LENGTH", "MAX_DEPTH",
     "Formula", "FormulaError", "InputError", "parse_formula", "parse_assignments",
 ]
 
@@ -44,26 +45,25 @@ MAX_LENGTH = 10_000
 MAX_DEPTH = 200
 """How many operations (operators and calls) may sit inside one another."""
 
-# The engine's one-argument functions, as methods of Value (abs is Value.__abs__).
-_ONE_ARGUMENT: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "sqrt": Value.sqrt,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "softplus": Value.softplus,
-    "abs": Value.__abs__,
-}
+def functions() -> tuple[str, ...]:
+    """The functions a formula may call: every op in the registry that is called by name.
 
-FUNCTIONS: tuple[str, ...] = (
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "abs",
-)
-"""The functions a formula may call: each takes one argument, ``leaky_relu`` an optional slope."""
+    Each takes its inputs (``atan2(y, x)`` two), then, optionally, its
+    parameters as number literals (``leaky_relu(x, 0.1)``). An op a program
+    defines with ``sg.op`` can be called too, once it is defined.
 
-_ALLOWED = "use numbers, names, + - * / **, parentheses and calls to " + ", ".join(FUNCTIONS)
+    >>> "tanh" in functions() and "leaky_relu" in functions()
+    True
+    """
+    return tuple(
+        name for name, function in registry().items()
+        if function.spelling in ("function", "builtin") and function.arity is not None
+    )
+
+
+def _allowed() -> str:
+    return "use numbers, names, + - * / **, parentheses and calls to " + ", ".join(functions())
+
 
 _BINARY_SYMBOLS: dict[type[ast.operator], str] = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
@@ -187,7 +187,8 @@ class _Negate:
 @dataclass(frozen=True)
 class _Call:
     function: str
-    slope: float | None = None  # leaky_relu's slope when given
+    inputs: int  # how many operands it takes from the stack
+    params: tuple[float, ...] = ()  # its parameters (leaky_relu's slope) when given
 
 
 _Instruction = Union[_Number, _Input, _Binary, _Negate, _Call]
@@ -268,7 +269,7 @@ def parse_formula(source: str) -> Formula:
 
     A formula may hold int and float literals, names (its inputs), ``+ - * /
     **``, unary ``-`` and ``+``, parentheses, and calls ``f(x)`` of the
-    functions in :data:`FUNCTIONS`, with ``leaky_relu(x, slope)`` for a number
+    functions of :func:`functions`, with ``leaky_relu(x, slope)`` for a number
     ``slope``. It may span lines. Anything else, including text longer than
     :data:`MAX_LENGTH` or nested deeper than :data:`MAX_DEPTH`, raises a
     :class:`FormulaError` that points at the first offending part.
@@ -278,7 +279,7 @@ def parse_formula(source: str) -> Formula:
     >>> parse_formula("tanh(x) // 2")
     Traceback (most recent call last):
     ...
-    scalargrad.cli.formula.FormulaError: bad formula at column 9: '//' is not allowed (use numbers, names, + - * / **, parentheses and calls to exp, log, sqrt, sin, cos, tanh, sigmoid, relu, leaky_relu, softplus, abs)
+    scalargrad.cli.formula.FormulaError: bad formula at column 9: '//' is not allowed (use numbers, names, + - * / **, parentheses and calls to exp, log, sqrt, sin, cos, tanh, sigmoid, relu, leaky_relu, softplus, sign, abs)
     """
     if not isinstance(source, str):
         raise TypeError(f"parse_formula() takes a str, got {type(source).__name__}")
@@ -493,7 +494,7 @@ class _Compiler:
                     raise self.not_allowed(node)
                 program.append(_Number(number))
             elif isinstance(node, ast.Name):
-                if node.id in FUNCTIONS:
+                if node.id in functions():
                     raise self.locator.error(
                         node, f"'{node.id}' is a function; call it, as in {node.id}(x)"
                     )
@@ -509,9 +510,11 @@ class _Compiler:
                 else:
                     symbol = _UNARY_SYMBOLS.get(type(node.op), "?")
                     start, _ = self.locator.span(node)
-                    raise FormulaError(self.source, start, len(symbol), f"'{symbol}' is not allowed ({_ALLOWED})")
+                    raise FormulaError(self.source, start, len(symbol), f"'{symbol}' is not allowed ({_allowed()})")
             elif isinstance(node, ast.Call):
-                stack += [self.call(node), (node.args[0], depth + 1)]
+                call = self.call(node)
+                stack.append(call)
+                stack += [(argument, depth + 1) for argument in reversed(node.args[: call.inputs])]
             else:
                 raise self.not_allowed(node)
         # Strings are refused above, so any '#' left is a comment, which would
@@ -535,7 +538,7 @@ class _Compiler:
             program.append(instruction)
 
     def not_allowed(self, node: ast.expr) -> FormulaError:
-        return self.locator.error(node, f"{_quoted(self.locator.part(node))} is not allowed ({_ALLOWED})")
+        return self.locator.error(node, f"{_quoted(self.locator.part(node))} is not allowed ({_allowed()})")
 
     def binary_symbol(self, node: ast.BinOp) -> str:
         symbol = _BINARY_SYMBOLS.get(type(node.op))
@@ -546,7 +549,7 @@ class _Compiler:
         left_end = self.locator.column(node.left.end_col_offset or node.left.col_offset)
         right_start = self.locator.column(node.right.col_offset)
         at = self.source.find(forbidden, left_end, right_start)
-        hint = " (for a power write x**2)" if forbidden == "^" else f" ({_ALLOWED})"
+        hint = " (for a power write x**2)" if forbidden == "^" else f" ({_allowed()})"
         if at < 0:  # not expected; then the whole operation is the offending part
             raise self.locator.error(node, f"{_quoted(self.locator.part(node))} is not allowed{hint}")
         raise FormulaError(self.source, at, len(forbidden), f"'{forbidden}' is not allowed{hint}")
@@ -556,40 +559,45 @@ class _Compiler:
         if not isinstance(node.func, ast.Name):
             raise self.not_allowed(node.func)
         name = node.func.id
-        if name not in FUNCTIONS:
+        known = functions()
+        if name not in known:
             raise self.locator.error(
-                node.func, f"unknown function '{name}'; the functions are {', '.join(FUNCTIONS)}"
+                node.func, f"unknown function '{name}'; the functions are {', '.join(known)}"
             )
+        function = lookup(name)
+        assert function is not None and function.arity is not None  # listed by functions()
+        arity, parameters = function.arity, function.parameters
+        example = f"{name}({', '.join(_INPUT_NAMES[:arity])}{''.join(f', {d!r}' for _, d in parameters)})"
         extras: list[ast.expr | ast.keyword] = [a for a in node.args if isinstance(a, ast.Starred)]
         extras += node.keywords
         if extras:
             first = min(extras, key=lambda extra: self.locator.span(extra)[0])
             kind = "keyword arguments" if isinstance(first, ast.keyword) else "starred arguments"
             raise self.locator.error(
-                first, f"{kind} are not allowed ({_quoted(self.locator.part(first))}); "
-                f"write {name}({'x, 0.1' if name == 'leaky_relu' else 'x'})",
+                first, f"{kind} are not allowed ({_quoted(self.locator.part(first))}); write {example}",
             )
         count = len(node.args)
-        if name == "leaky_relu":
-            if count not in (1, 2):
+        if not arity <= count <= arity + len(parameters):
+            if parameters:
+                names = ", ".join([*_INPUT_NAMES[:arity], *(p for p, _ in parameters)])
+                takes = f"{arity} to {arity + len(parameters)} arguments ({names})"
+            else:
+                takes = f"{arity} argument{'s' if arity != 1 else ''}"
+            raise self.locator.error(node, f"{name} takes {takes}, got {count} in {_quoted(self.locator.part(node))}")
+        params = []
+        for (pname, _), argument in zip(parameters, node.args[arity:]):
+            number = _signed_literal(argument)
+            if number is None:
                 raise self.locator.error(
-                    node, f"leaky_relu takes 1 or 2 arguments (x, slope), got {count} in {_quoted(self.locator.part(node))}"
+                    argument,
+                    f"the {pname} of {name} must be a number, as in {example}, "
+                    f"not {_quoted(self.locator.part(argument))}",
                 )
-            if count == 1:
-                return _Call(name)
-            slope = _signed_literal(node.args[1])
-            if slope is None:
-                raise self.locator.error(
-                    node.args[1],
-                    f"the slope of leaky_relu must be a number, as in leaky_relu(x, 0.1), "
-                    f"not {_quoted(self.locator.part(node.args[1]))}",
-                )
-            return _Call(name, slope)
-        if count != 1:
-            raise self.locator.error(
-                node, f"{name} takes 1 argument, got {count} in {_quoted(self.locator.part(node))}"
-            )
-        return _Call(name)
+            params.append(number)
+        return _Call(name, arity, tuple(params))
+
+
+_INPUT_NAMES = ("x", "y", "z", "u", "v", "w")
 
 
 # ----------------------------------------------------------------- building
@@ -662,10 +670,13 @@ def _run(program: tuple[_Instruction, ...], leaves: Mapping[str, Value]) -> Valu
                 stack.append(_WITH_VALUE_LEFT[step.symbol](_as_node(left), right))
         elif isinstance(step, _Negate):
             stack.append(-_as_node(stack.pop()))
-        elif step.function == "leaky_relu":
-            operand = _as_node(stack.pop())
-            stack.append(operand.leaky_relu() if step.slope is None else operand.leaky_relu(step.slope))
         else:
-            stack.append(_ONE_ARGUMENT[step.function](_as_node(stack.pop())))
+            function = lookup(step.function)
+            if function is None:  # defined when the formula was parsed, since unregistered
+                raise ValueError(f"the function {step.function!r} is no longer defined")
+            operands = [stack.pop() for _ in range(step.inputs)][::-1]
+            if not any(isinstance(operand, Value) for operand in operands):
+                operands[0] = _as_node(operands[0])  # numbers alone: a constant leaf, so a node is built
+            stack.append(function(*operands, *step.params))
     (root,) = stack
     return _as_node(root)

@@ -41,8 +41,8 @@ import numbers
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeGuard, Union, overload
 
-from scalargrad.functions import exp, log, softplus
-from scalargrad.functions import sum as value_sum
+from scalargrad.ops import exp, log, softplus
+from scalargrad.ops import sum as value_sum
 from scalargrad.value import Value
 
 __all__ = [

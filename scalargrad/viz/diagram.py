@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from scalargrad.op import chain_rule
 from scalargrad.viz.notation import TEXT, Expr, Style, derivative_expression, number, op_expression, partial
 from scalargrad.viz.trace import Trace, trace
 from scalargrad.value import Value
@@ -325,7 +326,8 @@ class _Builder:
             pending.remove(current)
             for k, parent in enumerate(record.nodes[current].parents):
                 d, masked = self.local[(current, k)]
-                flow = 0.0 if masked else share[current] * d
+                contribution = chain_rule(share[current], d, masked)
+                flow = 0.0 if contribution is None else contribution
                 if parent in self.position:
                     into[parent] = into.get(parent, 0.0) + flow
                     if current == target:
@@ -358,4 +360,5 @@ def _bracketed(x: float) -> str:
 
 def _product(upstream: float, edge: DiagramEdge) -> float:
     # A masked edge passes 0 whatever comes from above, as backward() does.
-    return 0.0 if edge.masked else upstream * edge.derivative
+    contribution = chain_rule(upstream, edge.derivative, edge.masked)
+    return 0.0 if contribution is None else float(contribution)

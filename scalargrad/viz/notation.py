@@ -16,7 +16,7 @@ things the same way, so the rules live here once:
   >>> op_expression("mul", {}, [text("outh"), text("w2")]).text
   'outh × w2'
   >>> half, diff = Expr.number(0.5), op_expression("sub", {}, [Expr.number(0.9), text("outo")])
-  >>> op_expression("mul", {}, [half, op_expression("pow", {"exponent": 2.0}, [diff])]).text
+  >>> op_expression("mul", {}, [half, op_expression("pow", {"right": 2.0}, [diff])]).text
   '0.5 × (0.9 - outo)²'
 
 - a local derivative is written in the same symbols, in terms of the
@@ -32,6 +32,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from scalargrad.backward import topological_order
+from scalargrad.modes import enable_grad
+from scalargrad.op import Notation, OpFunction, lookup
+from scalargrad.value import Value
+
 __all__ = ["Expr", "LATEX", "TEXT", "Style", "derivative_expression", "number", "op_expression", "partial"]
 
 # Binding strength, loosest first: a sub-expression is parenthesised when it
@@ -39,6 +44,7 @@ __all__ = ["Expr", "LATEX", "TEXT", "Style", "derivative_expression", "number", 
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def number(x: float) -> str:
@@ -68,7 +74,6 @@ class Style:
     """The symbols of one notation: plain text (``TEXT``) or LaTeX math (``LATEX``)."""
 
     times: str
-    functions: Mapping[str, str]
     latex: bool
 
     def name(self, label: str) -> str:
@@ -91,10 +96,10 @@ class Style:
     def superscript(self, exponent: float) -> str:
         """``exponent`` as a power: ``²`` in text, ``^{2}`` in LaTeX."""
         if self.latex:
-            return f"^{{{number(exponent)}}}"
-        if exponent == int(exponent) and abs(exponent) < 10:
+            return f"^{{{self.number(exponent)}}}"
+        if math.isfinite(exponent) and exponent == int(exponent) and abs(exponent) < 10:
             return str(int(exponent)).translate(_SUPERSCRIPTS)
-        return "^" + (number(exponent) if exponent >= 0 else f"({number(exponent)})")
+        return "^" + (number(exponent) if exponent >= 0 or exponent != exponent else f"({number(exponent)})")
 
 
 _LATEX_ESCAPES = {
@@ -102,20 +107,8 @@ _LATEX_ESCAPES = {
     "{": r"\{", "}": r"\}", "~": r"\~{}", "\\": r"\backslash{}",
 }
 
-TEXT = Style(
-    times="×",
-    functions={"sigmoid": "σ"},
-    latex=False,
-)
-LATEX = Style(
-    times=r"\times",
-    functions={
-        "sigmoid": r"\sigma", "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
-        "tanh": r"\tanh", "relu": r"\operatorname{relu}", "leaky_relu": r"\operatorname{leaky\_relu}",
-        "softplus": r"\operatorname{softplus}", "sign": r"\operatorname{sign}",
-    },
-    latex=True,
-)
+TEXT = Style(times="×", latex=False)
+LATEX = Style(times=r"\times", latex=True)
 
 
 @dataclass(frozen=True)
@@ -150,12 +143,19 @@ def _product(left: Expr, right: Expr, style: Style) -> Expr:
     return _infix(left, style.times, right, PRODUCT)
 
 
-def _call(function: str, argument: Expr, style: Style, *extra: str) -> Expr:
-    symbol = style.functions.get(function, function)
-    arguments = ", ".join((argument.text, *extra))
+def _call(name: str, symbol: str, arguments: Sequence[Expr], style: Style, *extra: str) -> Expr:
+    listed = ", ".join((*(argument.text for argument in arguments), *extra))
     if style.latex:
-        return Expr(rf"{symbol}\left({arguments}\right)")
-    return Expr(f"{symbol}({arguments})")
+        return Expr(rf"{symbol or _operator_name(name)}\left({listed}\right)")
+    return Expr(f"{symbol or name}({listed})")
+
+
+def _operator_name(name: str) -> str:
+    return rf"\operatorname{{{_latex_escaped(name)}}}"
+
+
+def _latex_escaped(text: str) -> str:
+    return "".join(_LATEX_ESCAPES.get(ch, ch) for ch in text)
 
 
 def _power(base: Expr, exponent: float, style: Style) -> Expr:
@@ -174,58 +174,69 @@ def _terms(parts: Sequence[Expr], binding: int) -> Expr:
     return Expr(" + ".join(shown), SUM)
 
 
-def _with_number(params: Mapping[str, float], operands: Sequence[Expr], style: Style) -> list[Expr]:
-    """The operands with the op's number put back on its side (``{"left": 0.9}``: 0.9 - x)."""
-    if "left" in params:
-        return [Expr.number(params["left"], style), *operands]
-    if "right" in params:
-        return [*operands, Expr.number(params["right"], style)]
-    return list(operands)
+def _with_numbers(params: Mapping[str, float], operands: Sequence[Expr], style: Style) -> list[Expr]:
+    """The operands with the op's numbers put back in place (``{"left": 0.9}``: 0.9 - x)."""
+    placed: list[tuple[int, float]] = []
+    for key, value in params.items():
+        if key in ("left", "right"):
+            placed.append((0 if key == "left" else len(operands), value))
+        elif key.startswith("input") and key[5:].isdigit():
+            placed.append((int(key[5:]), value))
+    full = list(operands)
+    for position, value in sorted(placed):
+        full.insert(position, Expr.number(value, style))
+    return full
+
+
+def _own_params(function: OpFunction | None, params: Mapping[str, float], style: Style) -> tuple[str, ...]:
+    """The op's own parameters that differ from their defaults, written as extra arguments: ``leaky_relu(x, 0.2)``."""
+    if function is None:
+        return ()
+    return tuple(
+        style.number(params[name]) for name, default in function.parameters
+        if name in params and params[name] != default
+    )
 
 
 def op_expression(op: str, params: Mapping[str, float], operands: Sequence[Expr], style: Style = TEXT) -> Expr:
     """The formula of a node made by ``op`` (a trace record's op name) from its parents ``operands``.
 
-    A number operand kept in the op (``params`` ``{"left": c}`` or
-    ``{"right": c}``) is written in its place.
+    How each op is written comes from its definition (its :class:`~scalargrad.op.Notation`
+    in the op registry). A number operand kept in the op (``params``
+    ``{"left": c}`` or ``{"right": c}``) is written in its place.
 
     >>> op_expression("sub", {"left": 0.9}, [Expr.name("outo")]).text
     '0.9 - outo'
     >>> op_expression("div", {}, [Expr.name("a"), op_expression("add", {}, [Expr.name("b"), Expr.name("c")])]).text
     'a / (b + c)'
     """
-    operands = _with_number(params, operands, style)
-    if op == "add":
-        return _infix(operands[0], "+", operands[1], SUM)
-    if op == "sub":
-        return _infix(operands[0], "-", operands[1], SUM, ordered=True)
-    if op == "mul":
-        return _product(operands[0], operands[1], style)
-    if op == "div":
-        return _infix(operands[0], "/", operands[1], PRODUCT, ordered=True)
-    if op == "neg":
-        return _negative(operands[0])
-    if op == "pow":
-        if "exponent" in params:
-            return _power(operands[0], params["exponent"], style)
+    function = lookup(op)
+    notation = function.op.notation if function is not None else Notation()
+    form = notation.form
+    if form == "power" and "right" in params:  # a number exponent: a superscript
+        return _power(operands[0], params["right"], style)
+    operands = _with_numbers(params, operands, style)
+    symbol = (notation.latex if style.latex else notation.symbol) or notation.symbol
+    if form == "infix":
+        binding = SUM if notation.precedence == "sum" else PRODUCT
+        associative = notation.symbol in ("+", "×")
+        return _infix(operands[0], symbol, operands[1], binding, ordered=not associative)
+    if form == "prefix":
+        return Expr(symbol + operands[0].wrapped(POWER), UNARY)
+    if form == "power":
         base, exponent = operands
         if style.latex:
             return Expr(f"{base.wrapped(ATOM)}^{{{exponent.text}}}", POWER)
         return Expr(f"{base.wrapped(ATOM)}^{exponent.wrapped(ATOM)}", POWER)
-    if op == "abs":
-        return Expr(f"|{operands[0].text}|")
-    if op == "sqrt" and style.latex:
-        return Expr(rf"\sqrt{{{operands[0].text}}}")
-    if op == "leaky_relu":
-        slope = params.get("slope", 0.01)
-        extra = () if slope == 0.01 else (style.number(slope),)
-        return _call(op, operands[0], style, *extra)
-    if op == "sum":
+    if form == "sum":
         return _terms(operands, SUM)
-    if op == "dot":
+    if form == "dot":
         n = len(operands) // 2
         return _terms([_product(w, x, style) for w, x in zip(operands[:n], operands[n:])], SUM)
-    return _call(op, operands[0], style)
+    if form == "template" or (style.latex and "{0}" in notation.latex):
+        template = notation.latex if style.latex else notation.symbol
+        return Expr(template.format(*(operand.text for operand in operands)))
+    return _call(op, symbol, operands, style, *_own_params(function, params, style))
 
 
 def derivative_expression(
@@ -237,81 +248,111 @@ def derivative_expression(
     data: Sequence[float],
     style: Style = TEXT,
 ) -> Expr:
-    """d output / d operands[position], in symbols; ``data`` holds the operands' values (for kinks).
+    """d output / d operands[position], in symbols; ``data`` holds the operands' values.
 
-    ``operands``, ``position`` and ``data`` are the node's parents; a number
-    kept in the op (see :func:`op_expression`) is put back in its place.
+    Written from the op's own derivative rule: the rule is run on stand-in
+    Values for the operands and the output, and the little graph it builds is
+    written out with the operands' and the output's names. Where the rule
+    gives a plain number and the op has kinks, the side of the kink the
+    operand is on is said too. ``operands``, ``position`` and ``data`` are
+    the node's parents; a number kept in the op is put back in its place.
 
     >>> x, y = Expr.name("x"), Expr.name("y")
-    >>> derivative_expression("pow", {"exponent": 3.0}, [x], y, 0, [2.0]).text
+    >>> derivative_expression("pow", {"right": 3.0}, [x], y, 0, [2.0]).text
     '3 × x²'
     >>> derivative_expression("div", {}, [x, y], Expr.name("q"), 1, [1.0, 2.0]).text
-    '-x / y²'
+    '-q / y'
     >>> derivative_expression("relu", {}, [x], y, 0, [-1.0]).text
-    '0 (as x <= 0)'
+    '0 (as x < 0)'
     """
-    if "left" in params:
-        position, data = position + 1, [params["left"], *data]
-    elif "right" in params:
-        data = [*data, params["right"]]
-    operands = _with_number(params, operands, style)
-    one = Expr.number(1.0, style)
-    if op in ("add", "sum"):
-        return one
-    if op == "sub":
-        return one if position == 0 else Expr.number(-1.0, style)
-    if op == "neg":
-        return Expr.number(-1.0, style)
-    if op == "mul":
-        return operands[1 - position]
-    if op == "dot":
-        n = len(operands) // 2
-        return operands[position + n] if position < n else operands[position - n]
-    if op == "div":
-        if position == 0:
-            return _infix(one, "/", operands[1], PRODUCT, ordered=True)
-        return _infix(_negative(operands[0]), "/", _power(operands[1], 2.0, style), PRODUCT, ordered=True)
-    if op == "pow" and "exponent" in params:
-        power = params["exponent"]
-        if power in (0.0, 1.0):
-            return Expr.number(power, style)
-        factor = operands[0] if power == 2.0 else _power(operands[0], power - 1.0, style)
-        return _product(Expr.number(power, style), factor, style)
-    if op == "pow":
-        base, exponent = operands
-        if position == 0:
-            reduced = _infix(exponent, "-", one, SUM, ordered=True)
-            raised = op_expression("pow", {}, [base, reduced], style)
-            return _product(exponent, raised, style)
-        return _product(output, _call("log", base, style), style)
-    if op == "abs":
-        return _call("sign", operands[0], style)
-    if op == "exp":
-        return output
-    if op == "log":
-        return _infix(one, "/", operands[0], PRODUCT, ordered=True)
-    if op == "sqrt":
-        return _infix(one, "/", _product(Expr.number(2.0, style), output, style), PRODUCT, ordered=True)
-    if op == "sin":
-        return _call("cos", operands[0], style)
-    if op == "cos":
-        return _negative(_call("sin", operands[0], style))
-    if op == "tanh":
-        return _infix(one, "-", _power(output, 2.0, style), SUM, ordered=True)
-    if op == "sigmoid":
-        return _product(output, _infix(one, "-", output, SUM, ordered=True), style)
-    if op == "softplus":
-        return _call("sigmoid", operands[0], style)
-    if op in ("relu", "leaky_relu"):
-        below = 0.0 if op == "relu" else params.get("slope", 0.01)
-        positive = data[0] > 0.0
-        le = r"\le" if style.latex else "<="
-        condition = f"{operands[0].text} > 0" if positive else f"{operands[0].text} {le} 0"
-        value = style.number(1.0 if positive else below)
-        if style.latex:
-            return Expr(rf"{value} \text{{ (as }} {condition}\text{{)}}", SUM)
-        return Expr(f"{value} (as {condition})", SUM)
-    raise ValueError(f"no derivative notation for op {op!r}")
+    function = lookup(op)
+    if function is None or function.op.notation.derivative == "prime":
+        return _prime(op, operands, position, style)
+    instance = function.from_params(params)
+    values = list(data) if len(data) == len(operands) else [1.0] * len(operands)
+    stand_ins = [Value(x) for x in values]
+    result = Value(instance.value(*values))
+    with enable_grad():
+        derivatives = instance.rule_on_values(stand_ins, result)
+    names: dict[Value, Expr] = dict(zip(stand_ins, operands))
+    names[result] = output
+    d = derivatives[position]
+    if not isinstance(d, Value):
+        written = Expr.number(d, style)
+        kinks = instance.kinks
+        if kinks and len(data) == len(operands):
+            return _at_kink(written, operands[position], data[position], kinks, style)
+        return written
+    return _written(d, names, style)
+
+
+def _written(root: Value, names: Mapping[Value, Expr], style: Style) -> Expr:
+    """A small graph (a derivative rule's result) written over ``names``, simplified where a factor is 1 or 0."""
+    written: dict[Value, Expr] = dict(names)
+    for node in topological_order(root):
+        if node in written:
+            continue
+        if node.op is None:  # a constant
+            written[node] = Expr.number(node.data, style)
+            continue
+        params = node.op.params()
+        children = [written[p] for p in node.parents]
+        simpler = _simplified(node.op.name, params, children, style)
+        written[node] = simpler if simpler is not None else op_expression(node.op.name, params, children, style)
+    return written[root]
+
+
+def _simplified(op: str, params: Mapping[str, float], children: Sequence[Expr], style: Style) -> Expr | None:
+    """``x¹`` is x, ``x⁰`` and ``1 × …`` drop, ``0 × …`` is 0: what a rule computes, as a person writes it."""
+    if op == "pow" and params.get("right") == 1.0:
+        return children[0]
+    if op == "pow" and params.get("right") == 0.0:
+        return Expr.number(1.0, style)
+    if op == "mul" and ("left" in params or "right" in params):
+        number = params.get("left", params.get("right"))
+        if number == 1.0:
+            return children[0]
+        if number == 0.0:
+            return Expr.number(0.0, style)
+    return None
+
+
+def _at_kink(written: Expr, operand: Expr, x: float, kinks: Sequence[float], style: Style) -> Expr:
+    """``0 (as x < 0)``: a piecewise derivative says which piece the operand is on."""
+    if x in kinks:
+        condition = f"{operand.text} = {style.number(x)}"
+        word = "at"
+    else:
+        below = [k for k in kinks if k < x]
+        above = [k for k in kinks if k > x]
+        lt = "<"
+        parts = []
+        if below:
+            parts.append(f"{style.number(max(below))} {lt} ")
+        parts.append(operand.text)
+        if above:
+            parts.append(f" {lt} {style.number(min(above))}")
+        if below and not above:
+            condition = f"{operand.text} > {style.number(max(below))}"
+        else:
+            condition = "".join(parts)
+        word = "as"
+    if style.latex:
+        return Expr(rf"{written.text} \text{{ ({word} }} {condition}\text{{)}}", SUM)
+    return Expr(f"{written.text} ({word} {condition})", SUM)
+
+
+def _prime(op: str, operands: Sequence[Expr], position: int, style: Style) -> Expr:
+    """``softsign'(x)``, or ``∂₂atan2(y, x)`` for the second of several inputs."""
+    arguments = ", ".join(operand.text for operand in operands)
+    if style.latex:
+        name = rf"\operatorname{{{_latex_escaped(op)}}}"
+        if len(operands) == 1:
+            return Expr(rf"{name}'\left({arguments}\right)")
+        return Expr(rf"\partial_{{{position + 1}}} {name}\left({arguments}\right)")
+    if len(operands) == 1:
+        return Expr(f"{op}'({arguments})")
+    return Expr(f"∂{str(position + 1).translate(_SUBSCRIPTS)}{op}({arguments})")
 
 
 def partial(of: str, by: str, style: Style = TEXT) -> str:

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from scalargrad.backward import topological_order
+from scalargrad.op import chain_rule
 from scalargrad.viz.notation import number
 from scalargrad.value import Value
 
@@ -70,7 +71,7 @@ class NodeRecord:
     :func:`scalargrad.viz.notation.number` writes it) and
     ``n`` + index for an interior node (``"n9"``). ``op`` is the name of the
     operation that made the node (``None`` for a leaf) and ``params`` the op's
-    constants (``{"exponent": 2.0}`` for ``x ** 2``, ``{"left": 0.9}`` for
+    constants (``{"right": 2.0}`` for ``x ** 2``, ``{"left": 0.9}`` for
     ``0.9 - x``). ``grad`` is d root / d node
     for this trace, and ``parents`` the parents' indices in operand order.
     """
@@ -306,7 +307,8 @@ def trace(root: Value, gradient: float = 1.0) -> Trace:
         for position, (parent, d, masked) in enumerate(
             zip(node.parents, node.local_derivatives(), masks)
         ):
-            product = 0.0 if masked else g * d
+            contribution = chain_rule(g, d, masked)
+            product = 0.0 if contribution is None else contribution
             p = index[parent]
             incoming[p].append(
                 Contribution(
