@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -280,7 +281,16 @@ def test_learning_rate_can_be_replaced_between_steps():
         opt.lr = -0.1
 
 
-@pytest.mark.parametrize("bad, error", [(-0.5, ValueError), (math.nan, ValueError), ("0.1", TypeError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (-0.5, ValueError),
+        (math.nan, ValueError),
+        ("0.1", TypeError),
+        pytest.param(10**400, ValueError, id="10**400"),
+        (True, TypeError),
+    ],
+)
 def test_a_schedule_returning_a_bad_rate_fails_the_step_and_changes_nothing(bad, error):
     p = Value(1.0)
     p.grad = 1.0
@@ -405,6 +415,30 @@ def test_bad_params_are_rejected(cls):
         (lambda p: Adam(p, weight_decay=-0.1), ValueError, "weight_decay must be"),
         (lambda p: AdamW(p, betas=(0.9, 1.5)), ValueError, r"AdamW: betas\[1\]"),
         (lambda p: AdamW(p, weight_decay=-0.01), ValueError, "AdamW: weight_decay"),
+        # issue 13: every setting of every optimizer, type and range, naming it and the value
+        (lambda p: Adam(p, eps=0), ValueError, "Adam: eps must be a finite number > 0, got 0$"),
+        (lambda p: AdamW(p, eps=0.0), ValueError, "AdamW: eps must be a finite number > 0, got 0.0"),
+        (lambda p: Adam(p, eps=-0.0), ValueError, "eps must be a finite number > 0, got -0.0"),
+        (lambda p: Adam(p, eps=math.inf), ValueError, "eps must be a finite number > 0, got inf"),
+        (lambda p: Adam(p, eps=math.nan), ValueError, "eps must be a finite number > 0, got nan"),
+        (lambda p: Adam(p, eps=None), TypeError, "eps must be a finite number > 0, got NoneType None"),
+        (lambda p: Adam(p, eps=True), TypeError, "eps must be .*, got bool True"),
+        (lambda p: SGD(p, lr=True), TypeError, "lr must be a number or a function .*, got bool True"),
+        (lambda p: SGD(p, lr=math.nan), ValueError, "lr must be a finite number >= 0, got nan"),
+        (lambda p: SGD(p, lr=0.1, momentum=math.nan), ValueError, "momentum must be .*, got nan"),
+        (lambda p: SGD(p, lr=0.1, momentum="0.9"), TypeError, "momentum must be .*, got str '0.9'"),
+        (lambda p: SGD(p, lr=0.1, weight_decay=math.inf), ValueError, "weight_decay must be .*, got inf"),
+        (lambda p: SGD(p, lr=0.1, weight_decay=[0.1]), TypeError, "weight_decay must be .*, got list"),
+        (lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov="yes"), TypeError, "nesterov must be True or False, got 'yes'"),
+        (lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov=1), TypeError, "nesterov must be True or False, got 1"),
+        (lambda p: Adam(p, betas=0.9), TypeError, r"betas must be a pair \(beta1, beta2\), got 0.9"),
+        (lambda p: Adam(p, betas=(0.9, 0.99, 0.999)), ValueError, r"betas must be a pair"),
+        (lambda p: Adam(p, betas=("0.9", 0.999)), TypeError, r"betas\[0\] must be a number in \[0, 1\), got str"),
+        (lambda p: Adam(p, betas=(0.9, None)), TypeError, r"betas\[1\] must be a number in \[0, 1\), got NoneType"),
+        (lambda p: Adam(p, betas=(0.9, math.inf)), ValueError, r"betas\[1\] must be in \[0, 1\), got inf"),
+        # a beta below 1 that rounds to 1.0 as a float would divide by 1 - 1.0 = 0
+        (lambda p: Adam(p, betas=(Fraction(10**20 - 1, 10**20), 0.999)), ValueError, r"betas\[0\] must be in \[0, 1\)"),
+        (lambda p: Adam(p, weight_decay=math.nan), ValueError, "weight_decay must be .*, got nan"),
     ],
 )
 def test_bad_hyperparameters_are_rejected(make, error, message):
@@ -457,3 +491,166 @@ def test_optimizers_fit_a_line_with_mse(make):
 def test_passing_a_model_instead_of_its_parameters_says_so(model):
     with pytest.raises(TypeError, match=r"pass model\.parameters\(\)"):
         SGD(model, lr=0.1)
+
+
+# ------------------------------------------------------------ issue 13
+#
+# Regression tests for the fuzz/fault harness's findings: Adam and AdamW took
+# eps=0, and a step then raised ZeroDivisionError halfway, after changing
+# w.data but before counting the step.
+
+
+@pytest.mark.parametrize("cls", [Adam, AdamW])
+def test_eps_zero_is_refused_so_a_zero_gradient_cannot_divide_by_zero(cls):
+    w = Value(1.0)
+    with pytest.raises(ValueError, match=f"{cls.__name__}: eps must be a finite number > 0, got 0"):
+        cls([w], lr=0.1, eps=0)
+    w.grad = 0.0
+    opt = cls([w], lr=0.1)
+    opt.step()
+    assert opt.step_count == 1 and math.isfinite(w.data)
+
+
+@pytest.mark.parametrize("cls", [Adam, AdamW])
+@pytest.mark.parametrize("g", [1e-170, -1e-163, 5e-324, 0.0, -0.0])
+def test_a_gradient_whose_square_underflows_gives_a_finite_step(cls, g):
+    # g * g underflows to 0 below about 1e-162: v = 0 and only eps keeps the denominator > 0
+    w = Value(1.0)
+    w.grad = g
+    opt = cls([w], lr=0.1, weight_decay=0.0)
+    opt.step()
+    assert opt.step_count == 1 and opt.moments(w)[1] == 0.0
+    assert w.data == adam_by_hand(1.0, [g], lr=0.1)[0]
+    tiny = Value(1.0)
+    tiny.grad = g
+    cls([tiny], lr=0.1, eps=5e-324, weight_decay=0.0).step()     # the smallest eps there is
+    assert not math.isnan(tiny.data)
+
+
+@pytest.mark.parametrize(
+    "g, expected", [(math.inf, math.nan), (-math.inf, math.nan), (math.nan, math.nan), (1e200, 1.0)]
+)
+def test_adam_follows_ieee_on_huge_and_special_gradients(g, expected):
+    # as torch.optim.Adam in float64: an infinite gradient gives m / sqrt(v) = inf / inf = nan;
+    # 1e200 squared overflows to v = inf, so m / sqrt(v) is 0 and the step vanishes
+    w = Value(1.0)
+    w.grad = g
+    opt = Adam([w], lr=0.1)
+    opt.step()
+    assert opt.step_count == 1
+    if math.isnan(expected):
+        assert math.isnan(w.data)
+    else:
+        assert w.data == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
+        lambda ps: Adam(ps, lr=0.1, weight_decay=0.1),
+        lambda ps: AdamW(ps, lr=0.1),
+    ],
+)
+@pytest.mark.parametrize(
+    "bad, error", [("x", TypeError), (None, TypeError), pytest.param(10**400, ValueError, id="10**400")]
+)
+def test_a_failing_step_changes_nothing(make, bad, error):
+    a, b = Value(1.0), Value(2.0)
+    opt = make([a, b])
+    a.grad, b.grad = 0.5, 0.25
+    opt.step()
+    state = (a.data, b.data, opt.step_count, _state(opt, a), _state(opt, b))
+    a.grad, b.grad = 0.5, bad              # the first parameter could be updated, the second not
+    with pytest.raises(error, match=r"params\[1\]\.grad must be a real number"):
+        opt.step()
+    assert (a.data, b.data, opt.step_count, _state(opt, a), _state(opt, b)) == state
+    b.grad = 0.25                          # and the next good step is the one that would have run
+    opt.step()
+    assert opt.step_count == 2
+
+
+def _state(opt, p):
+    return opt.momentum_buffer(p) if isinstance(opt, SGD) else opt.moments(p)
+
+
+def test_numbers_other_than_floats_are_taken_as_their_float():
+    a = Value(1.0)
+    a.grad = Fraction(1, 2)
+    opt = SGD([a], lr=Fraction(1, 10), momentum=Fraction(1, 2))
+    assert (opt.lr, opt.momentum) == (0.1, 0.5) and type(opt.momentum) is float
+    opt.step()
+    assert a.data == 1.0 - 0.1 * 0.5
+
+
+@pytest.mark.parametrize(
+    "make, what",
+    [
+        (lambda p: SGD(p, lr=10**400), "lr"),
+        (lambda p: SGD(p, lr=-(10**400)), "lr"),
+        (lambda p: SGD(p, lr=0.1, momentum=10**400), "momentum"),
+        (lambda p: SGD(p, lr=0.1, weight_decay=10**5000), "weight_decay"),   # repr() itself refuses this one
+        (lambda p: Adam(p, lr=10**400), "lr"),
+        (lambda p: Adam(p, eps=10**400), "eps"),
+        (lambda p: Adam(p, betas=(10**400, 0.9)), r"betas\[0\]"),
+        (lambda p: AdamW(p, weight_decay=Fraction(10**400, 3)), "weight_decay"),
+    ],
+)
+def test_numbers_too_large_for_a_float_are_a_clear_error(make, what):
+    with pytest.raises(ValueError, match=f"{what} must be .*, got .*, which is too large for a float") as caught:
+        make([Value(1.0)])
+    assert len(str(caught.value)) < 300
+    assert "10**400" in str(caught.value) or "10**5000" in str(caught.value) or "Fraction(" in str(caught.value)
+
+
+def test_settings_changed_later_are_checked_too():
+    w = Value(1.0)
+    adam = Adam([w])
+    for name, bad in [("eps", 0.0), ("betas", (1.0, 0.5)), ("weight_decay", -1.0), ("lr", 10**400)]:
+        before = getattr(adam, name)
+        with pytest.raises(ValueError, match=name):
+            setattr(adam, name, bad)
+        assert getattr(adam, name) == before
+    sgd = SGD([w], lr=0.1, momentum=0.9, nesterov=True)
+    with pytest.raises(ValueError, match="nesterov=True needs a momentum > 0"):
+        sgd.momentum = 0.0
+    with pytest.raises(TypeError, match="nesterov must be True or False"):
+        sgd.nesterov = None
+    sgd.nesterov = False
+    sgd.momentum = 0.0                     # in that order, both can be switched off
+    assert (sgd.momentum, sgd.nesterov) == (0.0, False)
+    assert "momentum=0.0" in repr(sgd)
+
+
+settings_ = st.fixed_dictionaries(
+    {
+        "lr": st.floats(0, 1e300),
+        "betas": st.tuples(st.floats(0, 1, exclude_max=True), st.floats(0, 1, exclude_max=True)),
+        "eps": st.floats(0, 1e300, exclude_min=True),
+        "weight_decay": st.floats(0, 1e300),
+    }
+)
+
+
+@given(settings_, st.sampled_from([Adam, AdamW]), st.lists(st.floats(), min_size=1, max_size=4), st.floats())
+def test_adam_steps_never_raise_on_any_float(kwargs, cls, gradients, start):
+    # the fuzz harness's property: any accepted settings, any gradients (subnormal, huge, inf, nan)
+    w = Value(start)
+    opt = cls([w], **kwargs)
+    for k, g in enumerate(gradients, start=1):
+        w.grad = g
+        opt.step()
+        assert opt.step_count == k
+
+
+@given(
+    st.floats(0, 1e300), st.floats(0, 1e300), st.floats(0, 1e300), st.booleans(),
+    st.lists(st.floats(), min_size=1, max_size=4), st.floats(),
+)
+def test_sgd_steps_never_raise_on_any_float(lr, momentum, decay, nesterov, gradients, start):
+    w = Value(start)
+    opt = SGD([w], lr=lr, momentum=momentum, weight_decay=decay, nesterov=nesterov and momentum > 0)
+    for k, g in enumerate(gradients, start=1):
+        w.grad = g
+        opt.step()
+        assert opt.step_count == k
