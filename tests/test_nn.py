@@ -801,3 +801,272 @@ def test_loading_a_file_with_a_non_number_names_the_key(tmp_path):
 def test_loading_a_missing_file_is_an_os_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         nn.Linear(1, 1, seed=0).load(tmp_path / "absent.json")
+
+
+# ------------------------------------------------------------ the one walk
+
+
+def test_named_modules_are_the_modules_under_the_parameter_names():
+    block = Block()
+    named = block.named_modules()
+    # by hand from Block: itself, the Linear in layers[0], the Neuron in table["second"]
+    # (block.again is the same Linear: once, under its first name)
+    assert [(name, type(m).__name__) for name, m in named] == [
+        ("", "Block"), ("layers.0", "Linear"), ("table.second", "Neuron"),
+    ]
+    assert named[0][1] is block and named[1][1] is block.layers[0] and named[2][1] is block.table["second"]
+    assert [m for _, m in named] == block.modules()
+    # every parameter inside a sub-module is named after it
+    modules = dict(named)
+    for name, p in block.named_parameters():
+        owners = [prefix for prefix in modules if prefix and name.startswith(prefix + ".")]
+        if owners:
+            (owner,) = owners
+            assert any(q is p for q in modules[owner].parameters())
+
+
+def test_named_modules_of_an_mlp_match_its_structure():
+    model = nn.MLP(2, [3, 1], seed=0)
+    expected = [("", model)]
+    for i, layer in enumerate(model.layers):
+        expected.append((f"layers.{i}", layer))
+        expected += [(f"layers.{i}.neurons.{j}", n) for j, n in enumerate(layer.neurons)]
+    got = model.named_modules()
+    assert [name for name, _ in got] == [name for name, _ in expected]
+    assert all(a is b for (_, a), (_, b) in zip(got, expected))
+
+
+def test_every_discovery_method_and_repr_use_the_one_walk(monkeypatch):
+    model = nn.Sequential(nn.Linear(2, 2, seed=0), nn.ReLU())
+    expected = (model.parameters(), model.named_parameters(), model.modules(), model.named_modules(), repr(model))
+    calls = []
+    walk = nn.Module._named_members
+
+    def counting(self, *args, **kwargs):
+        calls.append(type(self).__name__)
+        return walk(self, *args, **kwargs)
+
+    monkeypatch.setattr(nn.Module, "_named_members", counting)
+    for method, result in zip(
+        (model.parameters, model.named_parameters, model.modules, model.named_modules, model.__repr__), expected
+    ):
+        calls.clear()
+        assert method() == result
+        assert calls, f"{method.__name__} does not use Module._named_members"
+
+
+def test_a_parameter_nested_deeper_than_the_recursion_limit_is_found():
+    depth = 5 * 1000  # deeper than Python's default recursion limit (1000)
+    leaf = Value(1.5)
+    box: list = [leaf]
+    for _ in range(depth - 1):
+        box = [box]
+    m = nn.Module()
+    m.deep = box
+    assert m.named_parameters() == [("deep" + ".0" * depth, leaf)]
+    assert m.state_dict() == {"deep" + ".0" * depth: 1.5}
+    assert repr(m) == "Module()"
+
+
+def test_repr_lists_a_shared_submodule_once_under_its_first_name():
+    inner = nn.Linear(1, 1, seed=0)
+
+    class Twice(nn.Module):
+        def __init__(self):
+            self.first = inner
+            self.second = inner
+            self.more = {"third": nn.Tanh()}
+
+    assert repr(Twice()) == (
+        "Twice(\n"
+        "  (first): Linear(in_features=1, out_features=1, bias=True)\n"
+        "  (more.third): Tanh()\n"
+        ")"
+    )
+    assert [name for name, _ in Twice().named_modules()] == ["", "first", "more.third"]
+
+
+def test_sequential_repr_shows_every_step_functions_too_and_its_other_modules():
+    seq = nn.Sequential(nn.Linear(1, 1, seed=0), abs)
+    seq.head = nn.Sigmoid()
+    assert repr(seq) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=1, out_features=1, bias=True)\n"
+        "  (1): abs\n"
+        "  (head): Sigmoid()\n"
+        ")"
+    )
+
+
+# ------------------------------------------------- two parameters, one name
+
+
+def colliding_module():
+    """The smallest module whose two parameters get one state_dict name."""
+    m = nn.Module()
+    m.a = {"b": Value(1.0)}
+    setattr(m, "a.b", Value(2.0))
+    return m
+
+
+def test_two_parameters_with_one_state_dict_name_are_refused(tmp_path):
+    m = colliding_module()
+    assert datas(m.parameters()) == [1.0, 2.0]  # both are still trained
+    for call in (m.named_parameters, m.state_dict, lambda: m.load_state_dict({"a.b": 3.0})):
+        with pytest.raises(ValueError) as info:
+            call()
+        message = str(info.value)
+        assert "'a.b'" in message and "['a', 'b']" in message and "['a.b']" in message
+    path = tmp_path / "m.json"
+    with pytest.raises(ValueError, match="same name 'a.b'"):
+        m.save(path)
+    assert not path.exists()
+    nn.Linear(1, 1, seed=0).save(path)
+    with pytest.raises(ValueError, match="same name 'a.b'"):
+        m.load(path)
+    assert datas(m.parameters()) == [1.0, 2.0]  # neither was set
+
+
+def test_int_and_str_dict_keys_with_one_name_are_refused():
+    m = nn.Module()
+    m.table = {1: Value(1.0), "1": Value(2.0)}
+    with pytest.raises(ValueError, match=r"\['table', 1\].*\['table', '1'\]"):
+        m.state_dict()
+
+
+# ------------------------------------------------ constructors run __init__
+
+
+def test_from_weights_runs_the_subclass_init_and_sets_the_numbers():
+    class MyNeuron(nn.Neuron):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.note = "mine"
+
+    class MyLayer(nn.Layer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.note = "mine"
+
+    class MyMLP(nn.MLP):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.note = "mine"
+
+    class MyLinear(nn.Linear):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.note = "mine"
+
+    neuron = MyNeuron.from_weights([2.0, -1.0], 0.5, activation="linear")
+    layer = MyLayer.from_weights([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5], activation="tanh")
+    mlp = MyMLP.from_weights([([[1.0, -1.0]], [0.0]), ([[2.0]], [1.0])])
+    linear = MyLinear.from_weights([[1.0, 2.0]], [0.25])
+    for module in (neuron, layer, mlp, linear):
+        assert module.note == "mine"
+    assert type(neuron) is MyNeuron and type(layer) is MyLayer and type(mlp) is MyMLP and type(linear) is MyLinear
+    assert neuron.state_dict() == {"w.0": 2.0, "w.1": -1.0, "b": 0.5}
+    assert neuron([1.0, 3.0]).data == 2.0 - 3.0 + 0.5
+    assert layer.state_dict() == {
+        "neurons.0.w.0": 1.0, "neurons.0.w.1": 2.0, "neurons.0.b": 0.5,
+        "neurons.1.w.0": 3.0, "neurons.1.w.1": 4.0, "neurons.1.b": -0.5,
+    }
+    assert datas(layer([1.0, 1.0])) == [math.tanh(3.5), math.tanh(6.5)]
+    assert mlp([3.0, 1.0]).data == 2 * max(0.0, 3.0 - 1.0) + 1.0
+    assert linear.state_dict() == {"weight.0.0": 1.0, "weight.0.1": 2.0, "bias.0": 0.25}
+
+
+def test_from_weights_leaves_the_random_stream_alone():
+    random.seed(123)
+    expected = [random.random() for _ in range(3)]
+    random.seed(123)
+    nn.Neuron.from_weights([1.0], 0.0)
+    nn.Layer.from_weights([[1.0]], [0.0])
+    nn.MLP.from_weights([([[1.0]], [0.0])])
+    nn.Linear.from_weights([[1.0]], [0.0])
+    assert [random.random() for _ in range(3)] == expected
+
+
+def test_mlp_from_weights_with_biases_in_some_layers_only():
+    model = nn.MLP.from_weights([([[1.0, 1.0]], None), ([[2.0]], [0.5])])
+    assert model.state_dict() == {
+        "layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": 1.0,
+        "layers.1.neurons.0.w.0": 2.0, "layers.1.neurons.0.b": 0.5,
+    }
+    assert model.layers[0].neurons[0].b is None
+    assert model([1.0, 2.0]).data == 2.0 * 3.0 + 0.5
+
+
+# ------------------------------------------------------- arguments' types
+
+
+@pytest.mark.parametrize(
+    "call, says",
+    [
+        (lambda: nn.MLP.from_weights([1]), r"layers\[0\] must be a \(weight rows, biases\) pair, got int 1"),
+        (lambda: nn.MLP.from_weights(7), "layers must be a list .*got int 7"),
+        (lambda: nn.MLP.from_weights([([[1.0]], 2.0)]), r"layers\[0\]\[1\] must be a sequence .*got float 2.0"),
+        (lambda: nn.MLP.from_weights([([["x"]], None)]), r"layers\[0\]\[0\]\[0\]\[0\] must be a real number, got str"),
+        (lambda: nn.MLP(2, [3, 1], activation=3), "activation must be .*got int 3"),
+        (lambda: nn.MLP(2, [3], output_activation=3), "activation must be .*got int 3"),
+        (lambda: nn.MLP(2, 5), "nouts must be a list of layer sizes, got int 5"),
+        (lambda: nn.MLP(2, [3, "1"]), r"nouts\[1\] must be a positive int, got str '1'"),
+        (lambda: nn.MLP(2.0, [1]), "nin must be a positive int, got float 2.0"),
+        (lambda: nn.Linear("2", 3), "nin must be a positive int, got str '2'"),
+        (lambda: nn.Layer(2, None), "nout must be a positive int, got NoneType None"),
+        (lambda: nn.Neuron(True), "nin must be a positive int, got bool True"),
+        (lambda: nn.Linear(2, 3, bias="no"), "bias must be True or False, got str 'no'"),
+        (lambda: nn.Neuron(2, nonlin="yes"), "nonlin must be True or False, got str 'yes'"),
+        (lambda: nn.Layer.from_weights(3), "rows must be a list of weight rows, .*got int 3"),
+        (lambda: nn.Linear.from_weights([[1.0]], 0.5), "bias must be a sequence of numbers or None, got float 0.5"),
+        (lambda: nn.Neuron.from_weights(1.0), "w must be a sequence of numbers, got float 1.0"),
+        (lambda: nn.Neuron.from_weights([1.0], "x"), "b must be a real number or None, got str 'x'"),
+        (lambda: nn.Linear(1, 1, seed=0).train("yes"), "mode must be True or False, got str 'yes'"),
+        (lambda: nn.Linear(1, 1, seed=0).load(3), "path must be a str or os.PathLike, got int 3"),
+        (lambda: nn.Linear(1, 1, seed=0).save(None), "path must be a str or os.PathLike, got NoneType None"),
+    ],
+)
+def test_a_wrong_type_is_a_type_error_naming_the_argument(call, says):
+    with pytest.raises(TypeError, match=says):
+        call()
+
+
+def test_sizes_of_any_integer_type_are_accepted_and_bad_values_stay_value_errors():
+    numpy = pytest.importorskip("numpy")
+    assert len(nn.MLP(numpy.int64(2), [numpy.int32(3), 1], seed=0).parameters()) == expected_parameter_count(2, [3, 1])
+    with pytest.raises(ValueError, match="nin must be a positive int, got 0"):
+        nn.Neuron(0)
+    with pytest.raises(ValueError, match=r"nouts\[0\] must be a positive int, got -1"):
+        nn.MLP(2, [-1])
+    with pytest.raises(ValueError, match="non-empty"):
+        nn.MLP(2, [])
+
+
+# ------------------------------------------------------------ absurd sizes
+
+
+@pytest.mark.parametrize(
+    "make, count",
+    [
+        (lambda: nn.MLP(2, [10**9]), 10**9 * 3),
+        (lambda: nn.MLP(10**8, [1]), 10**8 + 1),
+        (lambda: nn.Layer(10**9, 1), 10**9 + 1),
+        (lambda: nn.Linear(10**5, 10**5, bias=False), 10**10),
+        (lambda: nn.Neuron(10**100), 10**100 + 1),
+    ],
+)
+def test_absurd_sizes_are_refused_before_allocating(make, count):
+    with pytest.raises(ValueError) as info:
+        make()
+    assert f"{count:,} parameters" in str(info.value)
+    assert "MAX_PARAMETERS" in str(info.value)
+
+
+def test_the_parameter_limit_is_inclusive(monkeypatch):
+    count = expected_parameter_count(2, [3, 1])  # 13
+    monkeypatch.setattr(nn, "MAX_PARAMETERS", count)
+    assert len(nn.MLP(2, [3, 1], seed=0).parameters()) == count
+    monkeypatch.setattr(nn, "MAX_PARAMETERS", count - 1)
+    with pytest.raises(ValueError, match=f"{count} parameters"):
+        nn.MLP(2, [3, 1], seed=0)
+    assert len(nn.MLP(2, [3, 1], bias=False, seed=0).parameters()) == 2 * 3 + 3 * 1

@@ -24,28 +24,29 @@ registration:
 >>> model.zero_grad()
 
 A model's numbers move in and out as ``state_dict()`` (dotted name -> float)
-and as JSON files with ``save(path)`` / ``load(path)``.
+and as JSON files with ``save(path)`` / ``load(path)``, whose format is
+``scalargrad.nn.serialization``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import os
 import random
 import reprlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, Union
 
-from scalargrad.files import write_atomically
-from scalargrad.functions import dot as _dot
+from scalargrad.ops import dot as _dot
+from scalargrad.nn import serialization
+from scalargrad.nn.serialization import FILE_FORMAT, FILE_VERSION
 from scalargrad.value import Value
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP",
     "Linear", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Sequential",
-    "ACTIVATIONS", "INIT_SCHEMES", "FILE_FORMAT", "FILE_VERSION",
+    "ACTIVATIONS", "INIT_SCHEMES", "FILE_FORMAT", "FILE_VERSION", "MAX_PARAMETERS",
 ]
 
 Number = Union[int, float]
@@ -56,6 +57,10 @@ Activation = Union[str, ActivationFn, None]
 Rng = Union[random.Random, Any]  # random.Random, or the random module itself
 
 _M = TypeVar("_M", bound="Module")
+_N = TypeVar("_N", bound="Neuron")
+_L = TypeVar("_L", bound="Layer")
+_P = TypeVar("_P", bound="MLP")
+_Lin = TypeVar("_Lin", bound="Linear")
 
 #: Activations selectable by name; "linear" (or ``None``) means none at all.
 ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear", "leaky_relu")
@@ -63,9 +68,14 @@ ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear", "leaky_relu
 #: Initialisation schemes (aliases: "glorot" = "xavier", "kaiming" = "he").
 INIT_SCHEMES: tuple[str, ...] = ("uniform", "xavier", "glorot", "he", "kaiming", "pytorch")
 
-#: The marker and version written into every file made by ``Module.save``.
-FILE_FORMAT = "scalargrad.nn.state_dict"
-FILE_VERSION = 1
+#: The most parameters one constructor creates. Each parameter is a Python
+#: object of about 100 bytes, so more than this cannot fit in memory, and a
+#: size that asks for more (a typo such as ``MLP(2, [10**9])``) is refused at
+#: once with ``ValueError`` instead of filling memory for minutes.
+MAX_PARAMETERS = 10**8
+
+# (FILE_FORMAT and FILE_VERSION, the marker and version written into every file
+# made by ``Module.save``, live in scalargrad.nn.serialization with the format.)
 
 
 # ===================================================================== Module
@@ -81,6 +91,9 @@ class Module:
     names start with ``_`` are private and never searched, and a computed
     (non-leaf) Value, such as a cached output, is not a parameter. A Value or
     Module reachable in several places counts once, under its first name.
+    ``named_parameters()`` and ``named_modules()`` give those dotted names;
+    the parameters' names are the keys of ``state_dict()``, so no two
+    parameters may share one.
 
     >>> from scalargrad import Value
     >>> from scalargrad.nn import Module, Linear
@@ -119,35 +132,56 @@ class Module:
         attributes = getattr(self, "__dict__", {})
         return [(k, v) for k, v in attributes.items() if not k.startswith("_")]
 
-    def _members(self) -> tuple[list[tuple[str, Value]], list[tuple[str, Module]]]:
-        """Every parameter and every module (self first), each once, with its dotted name."""
-        params: list[tuple[str, Value]] = []
-        modules: list[tuple[str, Module]] = [("", self)]
-        seen_params: set[Value] = set()
-        visited = {id(self)}  # modules and containers, so cycles and sharing end the walk
+    def _named_members(
+        self, recurse: bool = True, paths: bool = False
+    ) -> Iterator[tuple[str, tuple[Any, ...], Value | Module]]:
+        """The one walk behind ``parameters``, ``named_parameters``, ``modules``, ``named_modules`` and ``repr``.
 
-        def visit(name: str, obj: Any) -> None:
-            if isinstance(obj, Value):
-                if not obj.parents and obj not in seen_params:
-                    seen_params.add(obj)
-                    params.append((name, obj))
-                return
-            if not isinstance(obj, (Module, list, tuple, dict)) or id(obj) in visited:
-                return
-            visited.add(id(obj))
-            if isinstance(obj, Module):
-                modules.append((name, obj))
-                items: Any = obj._children()
-            elif isinstance(obj, dict):
-                items = obj.items()
+        Yields ``(dotted name, key path, object)`` for this module (named
+        ``""``) and then, depth first in the order of ``_children()``, for
+        every leaf Value and every Module reachable through public attributes
+        and lists, tuples and dicts nested to any depth. Each object comes
+        once, under its first name, so sharing and cycles end the walk. With
+        ``recurse=False`` the walk does not look inside the modules it finds
+        (as PyTorch's ``named_children``). With ``paths=True`` the key path is
+        the attribute names, indices and dict keys that lead to the object
+        (else ``()``, which is quicker): two objects whose dotted names
+        coincide (``a`` -> ``"b"`` and an attribute ``"a.b"``) have different
+        paths.
+
+        It is a loop over a stack rather than a recursion, so no depth of
+        nesting runs out of Python's recursion limit.
+        """
+        yield "", (), self
+        # every object walked, by id; holding the objects keeps an id from being reused mid-walk
+        seen: dict[int, Any] = {id(self): self}
+        stack: list[tuple[str, tuple[Any, ...], Iterator[tuple[Any, Any]]]] = [("", (), iter(self._children()))]
+        while stack:
+            prefix, path, items = stack[-1]
+            for key, obj in items:
+                if isinstance(obj, Value):
+                    if not obj.parents and id(obj) not in seen:  # a computed Value is not a parameter
+                        seen[id(obj)] = obj
+                        yield f"{prefix}{key}", (*path, key) if paths else (), obj
+                    continue
+                if not isinstance(obj, (Module, list, tuple, dict)) or id(obj) in seen:
+                    continue
+                seen[id(obj)] = obj
+                name, keys = f"{prefix}{key}", (*path, key) if paths else ()
+                children: Iterator[tuple[Any, Any]]
+                if isinstance(obj, Module):
+                    yield name, keys, obj
+                    if not recurse:
+                        continue
+                    children = iter(obj._children())
+                elif isinstance(obj, dict):
+                    children = iter(obj.items())
+                else:
+                    children = enumerate(obj)
+                stack.append((name + ".", keys, children))
+                break  # walk the new top of the stack, then come back to this one
             else:
-                items = enumerate(obj)
-            for key, value in items:
-                visit(f"{name}.{key}", value)
-
-        for key, value in self._children():
-            visit(str(key), value)
-        return params, modules
+                stack.pop()
 
     def parameters(self) -> list[Value]:
         """Every trainable Value in the module, each once, in a fixed order.
@@ -156,17 +190,40 @@ class Module:
         >>> [p.data for p in Neuron.from_weights([0.5, -1.0], 0.25).parameters()]
         [0.5, -1.0, 0.25]
         """
-        return [p for _, p in self._members()[0]]
+        return [obj for _, _, obj in self._named_members() if isinstance(obj, Value)]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``(dotted name, Value)`` for every parameter, in the order of ``parameters()``.
+
+        The names are the keys of ``state_dict()``, so two parameters may not
+        share one (an attribute ``"a.b"`` set with ``setattr`` beside a dict
+        ``a = {"b": ...}``): that raises ``ValueError`` naming both.
 
         >>> from scalargrad.nn import MLP
         >>> names = [n for n, _ in MLP(2, [3, 1], seed=0).named_parameters()]
         >>> names[:3], names[-1]
         (['layers.0.neurons.0.w.0', 'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b'], 'layers.1.neurons.0.b')
         """
-        return self._members()[0]
+        named = [(name, obj) for name, _, obj in self._named_members() if isinstance(obj, Value)]
+        if len({name for name, _ in named}) != len(named):
+            raise self._name_collision()
+        return named
+
+    def _name_collision(self) -> ValueError:
+        """The error for two parameters with one dotted name, saying how each is reached."""
+        where: dict[str, tuple[Any, ...]] = {}
+        for name, path, obj in self._named_members(paths=True):
+            if isinstance(obj, Value):
+                if name in where:
+                    return ValueError(
+                        f"two parameters of {type(self).__name__} have the same name {name!r}: the one "
+                        f"reached through the keys {list(where[name])!r} and the one reached through "
+                        f"{list(path)!r}. state_dict(), save() and load() need one name per parameter, "
+                        "so rename one of them (a '.' inside an attribute name or a dict key is what "
+                        "makes two dotted names coincide)"
+                    )
+                where[name] = path
+        raise AssertionError("no two parameters share a name")  # pragma: no cover
 
     def modules(self) -> list[Module]:
         """This module and every module inside it, each once, outermost first.
@@ -175,7 +232,20 @@ class Module:
         >>> [type(m).__name__ for m in Sequential(Linear(2, 2, seed=0), ReLU()).modules()]
         ['Sequential', 'Linear', 'ReLU']
         """
-        return [m for _, m in self._members()[1]]
+        return [obj for _, _, obj in self._named_members() if isinstance(obj, Module)]
+
+    def named_modules(self) -> list[tuple[str, Module]]:
+        """``(dotted name, module)`` for this module (named ``""``) and every module inside it.
+
+        The order and the names are those of ``modules()`` and
+        ``named_parameters()``: a parameter ``layers.1.neurons.0.b`` lives in
+        the module ``layers.1.neurons.0``.
+
+        >>> from scalargrad.nn import MLP
+        >>> [(name, type(m).__name__) for name, m in MLP(1, [1, 1], seed=0).named_modules()]
+        [('', 'MLP'), ('layers.0', 'Layer'), ('layers.0.neurons.0', 'Neuron'), ('layers.1', 'Layer'), ('layers.1.neurons.0', 'Neuron')]
+        """
+        return [(name, obj) for name, _, obj in self._named_members() if isinstance(obj, Module)]
 
     def zero_grad(self) -> None:
         """Set the gradient of every parameter to 0.0 (gradients accumulate otherwise).
@@ -198,8 +268,9 @@ class Module:
         >>> m.training, m.layers[0].training
         (False, False)
         """
+        mode = _check_flag("mode", mode)
         for m in self.modules():
-            m.training = bool(mode)
+            m.training = mode
         return self
 
     def eval(self: _M) -> _M:
@@ -219,7 +290,10 @@ class Module:
 
     def _repr_children(self) -> list[tuple[str, Any]]:
         """The sub-modules a ``repr`` lists, named as in ``named_parameters``."""
-        return _modules_in(self._children())
+        return [
+            (name, obj) for name, _, obj in self._named_members(recurse=False)
+            if isinstance(obj, Module) and obj is not self
+        ]
 
     @reprlib.recursive_repr()
     def __repr__(self) -> str:
@@ -292,9 +366,11 @@ class Module:
         """Write the parameters to ``path`` as JSON, atomically.
 
         The file holds a format marker, a version, the module's class name and
-        the ``state_dict``. It is written to a temporary file in the same
-        directory, flushed to disk, then renamed over ``path`` in one step, so
-        a crash leaves either the old file or the new one, never a torn file.
+        the ``state_dict`` (see ``scalargrad.nn.serialization``); it is strict
+        JSON, with ``"nan"``, ``"inf"`` and ``"-inf"`` for numbers that are
+        not finite. It is written to a temporary file in the same directory,
+        flushed to disk, then renamed over ``path`` in one step, so a crash
+        leaves either the old file or the new one, never a torn file.
 
         >>> import os, tempfile
         >>> from scalargrad.nn import Linear
@@ -304,21 +380,17 @@ class Module:
         ...     Linear(2, 1, seed=0).load(path).state_dict()
         {'weight.0.0': 1.0, 'weight.0.1': 2.0, 'bias.0': 0.5}
         """
-        path = os.fspath(path)
-        document = {
-            "format": FILE_FORMAT,
-            "version": FILE_VERSION,
-            "module": type(self).__name__,
-            "parameters": self.state_dict(),
-        }
-        write_atomically(path, json.dumps(document, indent=1) + "\n")
+        serialization.write(path, self.state_dict(), module=type(self).__name__)
 
     def load(self: _M, path: str | os.PathLike[str]) -> _M:
         """Set the parameters from a file written by ``save``; returns the module.
 
-        A file that is not valid JSON (say, truncated), that was not written by
-        ``save``, or whose parameters do not fit this module raises
-        ``ValueError`` saying which, and leaves the module unchanged.
+        Any file that cannot be loaded raises ``ValueError`` naming it and
+        saying why, and leaves the module unchanged: not valid JSON (say,
+        truncated), not written by ``save``, parameters that do not fit this
+        module, or not a regular file of at most
+        ``scalargrad.nn.serialization.MAX_FILE_BYTES`` (a FIFO or a device is
+        refused, never read). A missing file is ``FileNotFoundError``.
 
         >>> import os, tempfile
         >>> from scalargrad.nn import Linear
@@ -331,57 +403,15 @@ class Module:
         ...
         ValueError: cannot load .../broken.json: it is not valid JSON (truncated or corrupt): ...
         """
-        path = os.fspath(path)
+        saved = serialization.read(path)
         try:
-            with open(path, encoding="utf-8") as f:
-                document = json.load(f)
-        except json.JSONDecodeError as error:
-            raise ValueError(
-                f"cannot load {path}: it is not valid JSON (truncated or corrupt): {error}"
-            ) from error
-        except UnicodeDecodeError as error:
-            raise ValueError(f"cannot load {path}: it is not a text file ({error})") from error
-        if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
-            raise ValueError(
-                f"cannot load {path}: it is not a scalargrad parameter file "
-                f'(no "format": "{FILE_FORMAT}" marker)'
-            )
-        if document.get("version") != FILE_VERSION:
-            raise ValueError(
-                f"cannot load {path}: it is version {document.get('version')!r} of the file "
-                f"format, and this scalargrad reads version {FILE_VERSION}"
-            )
-        state = document.get("parameters")
-        if not isinstance(state, dict):
-            raise ValueError(f'cannot load {path}: its "parameters" is not a JSON object')
-        try:
-            self.load_state_dict(state)
+            self.load_state_dict(saved.parameters)
         except (KeyError, TypeError) as error:
-            saved_from = document.get("module")
-            origin = f" (saved from {saved_from})" if isinstance(saved_from, str) else ""
+            origin = f" (saved from {saved.module})" if saved.module is not None else ""
             raise ValueError(
-                f"cannot load {path}{origin} into this {type(self).__name__}: {error.args[0]}"
+                f"cannot load {saved.source}{origin} into this {type(self).__name__}: {error.args[0]}"
             ) from error
         return self
-
-
-def _modules_in(pairs: list[tuple[str, Any]]) -> list[tuple[str, Module]]:
-    """The Modules among ``pairs`` and inside their lists, tuples and dicts, with dotted names."""
-    out: list[tuple[str, Module]] = []
-
-    def visit(name: str, obj: Any, depth: int) -> None:
-        if isinstance(obj, Module):
-            out.append((name, obj))
-        elif depth < 8 and isinstance(obj, (list, tuple)):  # the depth limit stops a self-containing list
-            for i, item in enumerate(obj):
-                visit(f"{name}.{i}", item, depth + 1)
-        elif depth < 8 and isinstance(obj, dict):
-            for key, item in obj.items():
-                visit(f"{name}.{key}", item, depth + 1)
-
-    for key, value in pairs:
-        visit(str(key), value, 0)
-    return out
 
 
 def _describe(obj: Any) -> str:
@@ -476,21 +506,122 @@ def _draw(init: str, nin: int, nout: int, rng: Rng, bias: bool) -> tuple[list[li
 
 
 def _check_size(name: str, n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    """``n`` as an int; ``TypeError`` if it is not an integer, ``ValueError`` if it is not positive."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{name} must be a positive int, got {type(n).__name__} {reprlib.repr(n)}")
+    if n < 1:
         raise ValueError(f"{name} must be a positive int, got {n!r}")
-    return n
+    return int(n)
 
 
-def _leaves(numbers_: Sequence[Number], what: str) -> list[Value]:
-    """New parameter leaves holding ``numbers_``; ``TypeError`` naming a bad entry."""
+def _check_flag(name: str, flag: Any) -> bool:
+    """``flag`` as a bool; ``TypeError`` for anything but a bool (or the ints 0 and 1)."""
+    if isinstance(flag, bool):
+        return flag
+    if isinstance(flag, int) and flag in (0, 1):
+        return bool(flag)
+    raise TypeError(f"{name} must be True or False, got {type(flag).__name__} {reprlib.repr(flag)}")
+
+
+def _check_parameter_count(what: str, count: int) -> None:
+    """Refuse, before anything is allocated, a module with more than ``MAX_PARAMETERS`` parameters."""
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"{what} would have {count:,} parameters, more than can fit in memory "
+            f"(scalargrad.nn.MAX_PARAMETERS is {MAX_PARAMETERS:,}); is a size mistyped?"
+        )
+
+
+def _nonlin(activation: Activation, nonlin: Any) -> Activation:
+    """micrograd's ``nonlin=True/False`` as an activation name; ``None`` leaves ``activation``."""
+    if nonlin is None:
+        return activation
+    return "relu" if _check_flag("nonlin", nonlin) else "linear"
+
+
+def _floats(numbers_: Any, what: str) -> list[float]:
+    """``numbers_`` as a list of floats; ``TypeError`` naming ``what`` or the bad entry."""
     if isinstance(numbers_, (str, bytes, Value)) or not isinstance(numbers_, Sequence):
-        raise TypeError(f"{what} must be a sequence of numbers, got {type(numbers_).__name__}")
-    out: list[Value] = []
+        raise TypeError(
+            f"{what} must be a sequence of numbers, got {type(numbers_).__name__} {reprlib.repr(numbers_)}"
+        )
+    out: list[float] = []
     for i, x in enumerate(numbers_):
         if isinstance(x, bool) or not isinstance(x, numbers.Real):
-            raise TypeError(f"{what}[{i}] must be a real number, got {type(x).__name__} {x!r}")
-        out.append(Value(x))
+            raise TypeError(f"{what}[{i}] must be a real number, got {type(x).__name__} {reprlib.repr(x)}")
+        out.append(float(x))
     return out
+
+
+def _weights(rows: Any, biases: Any, rows_name: str, biases_name: str) -> tuple[list[list[float]], list[float] | None]:
+    """Weight rows (one per output, all as long) and biases (one per row, or ``None``), checked, as floats."""
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence):
+        raise TypeError(
+            f"{rows_name} must be a list of weight rows, one per output, "
+            f"got {type(rows).__name__} {reprlib.repr(rows)}"
+        )
+    if not rows:
+        raise ValueError("weights must be a non-empty list of rows, one per output")
+    for i, row in enumerate(rows):
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+            raise TypeError(
+                f"weight row {i} must be a sequence of numbers, got {type(row).__name__} {reprlib.repr(row)}"
+            )
+    nin = len(rows[0])
+    if nin == 0:
+        raise ValueError("weight rows must not be empty")
+    for i, row in enumerate(rows):
+        if len(row) != nin:
+            raise ValueError(f"weight row {i} has {len(row)} entries, row 0 has {nin}")
+    if biases is not None:
+        if isinstance(biases, (str, bytes)) or not isinstance(biases, Sequence):
+            raise TypeError(
+                f"{biases_name} must be a sequence of numbers or None, "
+                f"got {type(biases).__name__} {reprlib.repr(biases)}"
+            )
+        if len(biases) != len(rows):
+            raise ValueError(f"{len(rows)} weight rows need {len(rows)} biases, got {len(biases)}")
+    matrix = [_floats(row, f"{rows_name}[{i}]") for i, row in enumerate(rows)]
+    return matrix, None if biases is None else _floats(biases, biases_name)
+
+
+def _leaves(numbers_: Sequence[float]) -> list[Value]:
+    """New parameter leaves holding ``numbers_``."""
+    return [Value(x) for x in numbers_]
+
+
+def _set_data(parameters: Sequence[Value], numbers_: Sequence[float]) -> None:
+    for p, x in zip(parameters, numbers_, strict=True):
+        p.data = x
+
+
+def _set_neurons(neurons: Sequence[Neuron], rows: list[list[float]], biases: list[float] | None) -> None:
+    """Give each neuron its row of weights and its bias (``biases=None``: remove the biases)."""
+    for i, (neuron, row) in enumerate(zip(neurons, rows, strict=True)):
+        _set_data(neuron.w, row)
+        if biases is None:
+            neuron.b = None
+        elif neuron.b is None:
+            neuron.b = Value(biases[i])
+        else:
+            neuron.b.data = biases[i]
+
+
+class _Zeros:
+    """A source of "random" numbers that are all 0.0, for building a module whose numbers are set next.
+
+    ``from_weights`` constructs with it, so the class's ``__init__`` runs (a
+    subclass's too) without touching the ``random`` module's stream.
+    """
+
+    def uniform(self, a: float, b: float) -> float:
+        return 0.0
+
+    def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float:
+        return 0.0
+
+
+_ZEROS = _Zeros()
 
 
 def _input_list(x: Any) -> list[Any]:
@@ -541,33 +672,36 @@ class Neuron(Module):
         rng: Rng | None = None,
         nonlin: bool | None = None,
     ) -> None:
-        _check_size("nin", nin)
+        nin = _check_size("nin", nin)
+        bias = _check_flag("bias", bias)
+        activation = _nonlin(activation, nonlin)
+        _check_parameter_count(f"Neuron({nin})", nin + bias)
         rows, biases = _draw(init, nin, 1, _make_rng(seed, rng), bias)
-        self._build(rows[0], biases[0] if bias else None, activation, nonlin)
-
-    def _build(
-        self, w: Sequence[Number], b: Number | None, activation: Activation, nonlin: bool | None = None
-    ) -> None:
-        if nonlin is not None:
-            activation = "relu" if nonlin else "linear"
-        self.w: list[Value] = _leaves(w, "w")
-        if not self.w:
-            raise ValueError("a Neuron needs at least one weight")
-        self.b: Value | None = None if b is None else _leaves([b], "b")[0]
+        self.w: list[Value] = _leaves(rows[0])
+        self.b: Value | None = Value(biases[0]) if bias else None
         self.activation = activation
 
     @classmethod
     def from_weights(
-        cls, w: Sequence[Number], b: Number | None = 0.0, activation: Activation = "relu"
-    ) -> Neuron:
+        cls: type[_N], w: Sequence[Number], b: Number | None = 0.0, activation: Activation = "relu"
+    ) -> _N:
         """A neuron with the given weights and bias (``b=None``: no bias), e.g. a tutorial's.
+
+        It is built as ``cls(len(w), activation, bias=..., ...)``, so a
+        subclass's ``__init__`` runs, and then given these numbers.
 
         >>> n = Neuron.from_weights([0.01, 0.01], 0.01, activation="sigmoid")
         >>> n([1.0, 1.0]).data == 1 / (1 + 2.718281828459045 ** -0.03)
         True
         """
-        neuron = cls.__new__(cls)
-        neuron._build(w, b, activation)
+        weights = _floats(w, "w")
+        if not weights:
+            raise ValueError("a Neuron needs at least one weight")
+        if b is not None and (isinstance(b, bool) or not isinstance(b, numbers.Real)):
+            raise TypeError(f"b must be a real number or None, got {type(b).__name__} {reprlib.repr(b)}")
+        bias = None if b is None else float(b)
+        neuron = cls(len(weights), activation, bias=bias is not None, rng=_ZEROS)
+        _set_neurons([neuron], [weights], None if bias is None else [bias])
         return neuron
 
     @property
@@ -636,40 +770,33 @@ class Layer(Module):
         rng: Rng | None = None,
         nonlin: bool | None = None,
     ) -> None:
-        _check_size("nin", nin)
-        _check_size("nout", nout)
+        nin = _check_size("nin", nin)
+        nout = _check_size("nout", nout)
+        bias = _check_flag("bias", bias)
+        activation = _nonlin(activation, nonlin)
+        _check_parameter_count(f"Layer({nin}, {nout})", nout * (nin + bias))
         rows, biases = _draw(init, nin, nout, _make_rng(seed, rng), bias)
-        self._build(rows, biases if bias else None, activation, nonlin)
-
-    def _build(
-        self,
-        rows: Sequence[Sequence[Number]],
-        biases: Sequence[Number] | None,
-        activation: Activation,
-        nonlin: bool | None = None,
-    ) -> None:
-        if nonlin is not None:
-            activation = "relu" if nonlin else "linear"
-        _check_shape(rows, biases)
-        self.neurons: list[Neuron] = [
-            Neuron.from_weights(w, None if biases is None else biases[i], activation)
-            for i, w in enumerate(rows)
-        ]
+        self.neurons: list[Neuron] = [Neuron(nin, activation, bias=bias, rng=_ZEROS) for _ in rows]
+        _set_neurons(self.neurons, rows, biases if bias else None)
 
     @classmethod
     def from_weights(
-        cls,
+        cls: type[_L],
         rows: Sequence[Sequence[Number]],
         biases: Sequence[Number] | None = None,
         activation: Activation = "relu",
-    ) -> Layer:
+    ) -> _L:
         """A layer whose neuron ``i`` has weights ``rows[i]`` and bias ``biases[i]`` (``None``: no biases).
+
+        It is built as ``cls(nin, nout, activation, bias=..., ...)``, so a
+        subclass's ``__init__`` runs, and then given these numbers.
 
         >>> Layer.from_weights([[1.0, 2.0, 3.0]], [0.5], activation="sigmoid")
         Layer(3, 1, activation='sigmoid')
         """
-        layer = cls.__new__(cls)
-        layer._build(rows, biases, activation)
+        matrix, vector = _weights(rows, biases, "rows", "biases")
+        layer = cls(len(matrix[0]), len(matrix), activation, bias=vector is not None, rng=_ZEROS)
+        _set_neurons(layer.neurons, matrix, vector)
         return layer
 
     @property
@@ -710,25 +837,6 @@ class Layer(Module):
         return []  # its neurons are alike; the header says all there is
 
 
-def _check_shape(rows: Sequence[Sequence[Number]], biases: Sequence[Number] | None) -> None:
-    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows:
-        raise ValueError("weights must be a non-empty list of rows, one per output")
-    for i, row in enumerate(rows):
-        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
-            raise TypeError(f"weight row {i} must be a sequence of numbers, got {type(row).__name__}")
-    nin = len(rows[0])
-    if nin == 0:
-        raise ValueError("weight rows must not be empty")
-    for i, row in enumerate(rows):
-        if len(row) != nin:
-            raise ValueError(f"weight row {i} has {len(row)} entries, row 0 has {nin}")
-    if biases is not None:
-        if isinstance(biases, (str, bytes)) or not isinstance(biases, Sequence):
-            raise TypeError(f"biases must be a sequence of numbers, got {type(biases).__name__}")
-        if len(biases) != len(rows):
-            raise ValueError(f"{len(rows)} weight rows need {len(rows)} biases, got {len(biases)}")
-
-
 class MLP(Module):
     """A multi-layer perceptron: layers of ``nouts[i]`` neurons, compatible with micrograd's.
 
@@ -762,10 +870,15 @@ class MLP(Module):
         seed: int | None = None,
         rng: Rng | None = None,
     ) -> None:
-        _check_size("nin", nin)
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+        nin = _check_size("nin", nin)
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__} {reprlib.repr(nouts)}")
+        if not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        sizes = [nin] + [_check_size("each layer size", n) for n in nouts]
+        sizes = [nin] + [_check_size(f"nouts[{i}]", n) for i, n in enumerate(nouts)]
+        bias = _check_flag("bias", bias)
+        count = sum(nout * (n + bias) for n, nout in zip(sizes, sizes[1:]))
+        _check_parameter_count(f"MLP({nin}, {reprlib.repr(sizes[1:])})", count)
         hidden = _hidden_activations(activation, len(nouts) - 1)
         source = _make_rng(seed, rng)
         self.layers: list[Layer] = [
@@ -775,31 +888,46 @@ class MLP(Module):
 
     @classmethod
     def from_weights(
-        cls,
+        cls: type[_P],
         layers: Sequence[tuple[Sequence[Sequence[Number]], Sequence[Number] | None]],
         activation: Activation | Sequence[Activation] = "relu",
         output_activation: Activation = "linear",
-    ) -> MLP:
+    ) -> _P:
         """An MLP from ``(weight rows, biases)`` per layer, e.g. a tutorial's published weights.
+
+        It is built as ``cls(nin, nouts, activation, output_activation, ...)``,
+        so a subclass's ``__init__`` runs, and then given these numbers.
 
         >>> model = MLP.from_weights([([[1.0, -1.0]], [0.0]), ([[2.0]], [1.0])])
         >>> model([3.0, 1.0]).data                 # 2 * relu(3 - 1) + 1
         5.0
         """
-        if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
+        if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+            raise TypeError(
+                "layers must be a list of (weight rows, biases) pairs, one per layer, "
+                f"got {type(layers).__name__} {reprlib.repr(layers)}"
+            )
+        if not layers:
             raise ValueError("layers must be a non-empty list of (weight rows, biases) pairs")
-        hidden = _hidden_activations(activation, len(layers) - 1)
-        built = [
-            Layer.from_weights(rows, biases, act)
-            for (rows, biases), act in zip(layers, [*hidden, output_activation])
-        ]
-        for i in range(1, len(built)):
-            if built[i].nin != built[i - 1].nout:
-                raise ValueError(
-                    f"layer {i} takes {built[i].nin} inputs but layer {i - 1} has {built[i - 1].nout} outputs"
+        shapes: list[tuple[list[list[float]], list[float] | None]] = []
+        for i, pair in enumerate(layers):
+            if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence):
+                raise TypeError(
+                    f"layers[{i}] must be a (weight rows, biases) pair, got {type(pair).__name__} {reprlib.repr(pair)}"
                 )
-        model = cls.__new__(cls)
-        model.layers = built
+            if len(pair) != 2:
+                raise ValueError(f"layers[{i}] must be a (weight rows, biases) pair, got {len(pair)} items")
+            shapes.append(_weights(pair[0], pair[1], f"layers[{i}][0]", f"layers[{i}][1]"))
+        for i in range(1, len(shapes)):
+            nin, nout = len(shapes[i][0][0]), len(shapes[i - 1][0])
+            if nin != nout:
+                raise ValueError(f"layer {i} takes {nin} inputs but layer {i - 1} has {nout} outputs")
+        model = cls(
+            len(shapes[0][0][0]), [len(rows) for rows, _ in shapes], activation, output_activation,
+            bias=any(biases is not None for _, biases in shapes), rng=_ZEROS,
+        )
+        for layer, (rows, biases) in zip(model.layers, shapes, strict=True):
+            _set_neurons(layer.neurons, rows, biases)
         return model
 
     def forward(self, x: Inputs) -> Value | list[Value]:
@@ -819,6 +947,11 @@ class MLP(Module):
 def _hidden_activations(activation: Activation | Sequence[Activation], count: int) -> list[Activation]:
     if isinstance(activation, str) or activation is None or callable(activation):
         return [activation] * count
+    if not isinstance(activation, Iterable):
+        raise TypeError(
+            f"activation must be a name ({', '.join(ACTIVATIONS)}), a function of a Value, or a list "
+            f"of them, one per hidden layer; got {type(activation).__name__} {reprlib.repr(activation)}"
+        )
     acts = list(activation)
     if len(acts) != count:
         raise ValueError(f"{count} hidden layer{'s' if count != 1 else ''} need {count} activations, got {len(acts)}")
@@ -855,25 +988,32 @@ class Linear(Module):
         seed: int | None = None,
         rng: Rng | None = None,
     ) -> None:
-        _check_size("nin", nin)
-        _check_size("nout", nout)
+        nin = _check_size("nin", nin)
+        nout = _check_size("nout", nout)
+        bias = _check_flag("bias", bias)
+        _check_parameter_count(f"Linear({nin}, {nout})", nout * (nin + bias))
         rows, biases = _draw(init, nin, nout, _make_rng(seed, rng), bias)
-        self._build(rows, biases if bias else None)
-
-    def _build(self, rows: Sequence[Sequence[Number]], biases: Sequence[Number] | None) -> None:
-        _check_shape(rows, biases)
-        self.weight: list[list[Value]] = [_leaves(row, f"weight[{i}]") for i, row in enumerate(rows)]
-        self.bias: list[Value] | None = None if biases is None else _leaves(biases, "bias")
+        self.weight: list[list[Value]] = [_leaves(row) for row in rows]
+        self.bias: list[Value] | None = _leaves(biases) if bias else None
 
     @classmethod
-    def from_weights(cls, weight: Sequence[Sequence[Number]], bias: Sequence[Number] | None = None) -> Linear:
+    def from_weights(
+        cls: type[_Lin], weight: Sequence[Sequence[Number]], bias: Sequence[Number] | None = None
+    ) -> _Lin:
         """A Linear with the given weight rows (one per output) and biases (``None``: no bias).
+
+        It is built as ``cls(nin, nout, bias=..., ...)``, so a subclass's
+        ``__init__`` runs, and then given these numbers.
 
         >>> Linear.from_weights([[0.1, 0.5, 0.7, 1.2]], [-6.0])([0, 0, 2, 3])[0].data
         -1.0
         """
-        layer = cls.__new__(cls)
-        layer._build(weight, bias)
+        matrix, vector = _weights(weight, bias, "weight", "bias")
+        layer = cls(len(matrix[0]), len(matrix), bias=vector is not None, rng=_ZEROS)
+        for parameters, row in zip(layer.weight, matrix, strict=True):
+            _set_data(parameters, row)
+        if vector is not None and layer.bias is not None:
+            _set_data(layer.bias, vector)
         return layer
 
     @property
@@ -1002,7 +1142,9 @@ class Sequential(Module):
 
     def _repr_children(self) -> list[tuple[str, Any]]:
         # every step, functions too, then any modules in public attributes
-        return [(str(i), m) for i, m in enumerate(self._modules)] + _modules_in(super()._children())
+        steps = [(str(i), m) for i, m in enumerate(self._modules)]
+        names = {name for name, _ in steps}
+        return steps + [(name, m) for name, m in super()._repr_children() if name not in names]
 
     def forward(self, x: Any) -> Any:
         """Each module's output fed to the next; the last one's returned."""
