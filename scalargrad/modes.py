@@ -34,17 +34,27 @@ class _ThreadState(threading.local):
 
 state = _ThreadState()
 
+# How many switches are active, in all threads together. While none is, every
+# thread records plainly, and the engine's hot path reads this list cell
+# instead of the (slower) thread-local flag.
+switched = [0]
+_switching = threading.Lock()
+
 
 class _Switch(ContextDecorator):
     def _new_modes(self) -> tuple[bool, bool]:
         raise NotImplementedError
 
     def __enter__(self) -> None:
+        with _switching:
+            switched[0] += 1
         state.saved.append((state.grad_enabled, state.anomaly))
         state.set(*self._new_modes())
 
     def __exit__(self, *exc: Any) -> None:
         state.set(*state.saved.pop())
+        with _switching:
+            switched[0] -= 1
 
 
 class no_grad(_Switch):
@@ -105,6 +115,19 @@ class detect_anomaly(_Switch):
 
     def _new_modes(self) -> tuple[bool, bool]:
         return state.grad_enabled, True
+
+
+class numbers_only(_Switch):
+    """Compute on Values for their numbers alone: no graph, no anomaly checks (the engine's own use).
+
+    >>> import scalargrad as sg
+    >>> with numbers_only():
+    ...     (1 / sg.Value(0.0)).data
+    inf
+    """
+
+    def _new_modes(self) -> tuple[bool, bool]:
+        return False, False
 
 
 def is_grad_enabled() -> bool:

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Union, overload
 
+from scalargrad.modes import numbers_only
 from scalargrad.modes import state as _mode
 from scalargrad.value import Value, _operand_float, binary_operators, constant, make_node, unary_operator
 
@@ -242,12 +243,8 @@ class Op:
         try:
             return self._floats(self.derivatives(*xs, node.data), len(xs), retry=True)
         except (ArithmeticError, _NotReal):
-            saved = _mode.grad_enabled, _mode.anomaly
-            _mode.set(False, False)
-            try:
+            with numbers_only():
                 ds = self.derivatives(*[constant(x) for x in xs], constant(node.data))
-            finally:
-                _mode.set(*saved)
             return self._floats(ds, len(xs), retry=False)
 
     def graph_derivatives(self, node: Value) -> tuple[Derivative, ...]:
@@ -286,6 +283,23 @@ class Op:
         The general rule, from :meth:`local_derivatives` and :func:`chain_rule`;
         the hottest ops override it with the same formulas written out.
         """
+        a, b = node._a, node._b
+        if not self.masks and type(a) is Value:
+            # The common shapes first: one or two parents, the rule giving floats.
+            try:
+                ds = self.derivatives(a.data, node.data) if b is None else self.derivatives(a.data, b.data, node.data)
+            except ArithmeticError:
+                ds = None  # the general way below runs the rule again, on Values
+            if b is None:
+                if type(ds) is tuple and len(ds) == 1:
+                    ds = ds[0]
+                if type(ds) is float:
+                    a.grad += g * ds
+                    return
+            elif type(ds) is tuple and len(ds) == 2 and type(ds[0]) is float and type(ds[1]) is float:
+                a.grad += g * ds[0]
+                b.grad += g * ds[1]
+                return
         for parent, d, masked in zip(node.parents, self.local_derivatives(node), self.masked(node)):
             contribution = chain_rule(g, d, masked)
             if contribution is not None:
@@ -363,6 +377,7 @@ class BoundOp(Op):
     def __init__(self, base: Op, numbers: Mapping[int, float]) -> None:
         self.base = base
         self.numbers = tuple(sorted((int(i), float(c)) for i, c in numbers.items()))
+        self.number = self.numbers[0][1]  # the first (usually only) one, for fast paths
         self.name = base.name
         self.notation = base.notation
         self.kinks = base.kinks
@@ -529,6 +544,14 @@ class OpFunction:
     def __call__(self, *args: Value | float) -> Value: ...
 
     def __call__(self, *args: Any) -> Any:
+        if len(args) == 1 and self.arity == 1:  # the common case: f(x) of one float or Value
+            x = args[0]
+            if type(x) is float:
+                y = self.op.value(x)
+                return y if type(y) is float else self._plain(self.op, [x])
+            if type(x) is Value:
+                y = self.op.value(x.data)
+                return make_node(y if type(y) is float else self._plain(self.op, [x.data]), self.op, x)
         arity = self.arity or len(args)
         if not arity <= len(args) <= arity + len(self.parameters):
             takes = f"{arity} input{'s' if arity != 1 else ''}"

@@ -120,7 +120,7 @@ class Mul(Op):
 
 class _MulNumber(BoundOp):
     def backprop(self, node: Value, g: float) -> None:
-        node._a.grad += g * self.numbers[0][1]
+        node._a.grad += g * self.number
 
 
 class Div(Op):
@@ -178,7 +178,7 @@ class Pow(Op):
 
 class _PowerOfNumber(BoundOp):  # x ** n for a number n, as in micrograd
     def backprop(self, node: Value, g: float) -> None:
-        n = self.numbers[0][1]
+        n = self.number
         if n != 0.0:  # x ** 0: masked
             node._a.grad += g * (n * ieee.power(node._a.data, n - 1.0))
 

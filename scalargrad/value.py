@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, SupportsFloat, Union
 
 from scalargrad.modes import state as _mode
+from scalargrad.modes import switched as _switched
 
 if TYPE_CHECKING:
     from scalargrad.op import Op
@@ -220,7 +221,7 @@ def make_node(data: float, op: Op, a: Any, b: Any = None) -> Value:
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _mode.plain:
+    if not _switched[0] or _mode.plain:
         node._op = op
         node._a = a
         node._b = b
