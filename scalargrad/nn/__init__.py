@@ -36,8 +36,9 @@ import os
 import random
 import reprlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
+from scalargrad.op import lookup, registry
 from scalargrad.ops import dot as _dot
 from scalargrad.nn import serialization
 from scalargrad.nn.serialization import FILE_FORMAT, FILE_VERSION
@@ -46,7 +47,7 @@ from scalargrad.value import Value
 __all__ = [
     "Module", "Neuron", "Layer", "MLP",
     "Linear", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Sequential",
-    "ACTIVATIONS", "INIT_SCHEMES", "FILE_FORMAT", "FILE_VERSION", "MAX_PARAMETERS",
+    "ACTIVATIONS", "activations", "INIT_SCHEMES", "FILE_FORMAT", "FILE_VERSION", "MAX_PARAMETERS",
 ]
 
 Number = Union[int, float]
@@ -62,8 +63,29 @@ _L = TypeVar("_L", bound="Layer")
 _P = TypeVar("_P", bound="MLP")
 _Lin = TypeVar("_Lin", bound="Linear")
 
-#: Activations selectable by name; "linear" (or ``None``) means none at all.
-ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear", "leaky_relu")
+
+
+def activations() -> tuple[str, ...]:
+    """The activations selectable by name: ``"linear"`` (none at all) and every one-input op.
+
+    Read from the op registry, so an op defined with ``sg.op`` is an
+    activation as soon as it exists. ``nn.ACTIVATIONS`` is the same tuple.
+
+    >>> from scalargrad import nn
+    >>> {"linear", "relu", "tanh", "sigmoid", "leaky_relu"} <= set(nn.activations())
+    True
+    """
+    return ("linear", *(name for name, function in registry().items() if function.arity == 1 and function.spelling == "function"))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ACTIVATIONS":  # read from the registry on every use (PEP 562)
+        return activations()
+    raise AttributeError(f"module 'scalargrad.nn' has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    ACTIVATIONS: tuple[str, ...]
 
 #: Initialisation schemes (aliases: "glorot" = "xavier", "kaiming" = "he").
 INIT_SCHEMES: tuple[str, ...] = ("uniform", "xavier", "glorot", "he", "kaiming", "pytorch")
@@ -435,22 +457,18 @@ def _activation_function(activation: Activation) -> ActivationFn | None:
         key = activation.lower()
         if key == "linear":
             return None
-        functions: dict[str, ActivationFn] = {
-            "relu": Value.relu,
-            "tanh": Value.tanh,
-            "sigmoid": Value.sigmoid,
-            "leaky_relu": Value.leaky_relu,
-        }
-        if key not in functions:
+        if key not in activations():
             raise ValueError(
-                f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}, "
+                f"unknown activation {activation!r}; choose one of {', '.join(activations())}, "
                 "or pass a function of a Value"
             )
-        return functions[key]
+        function = lookup(key)
+        assert function is not None  # listed by activations()
+        return function  # type: ignore[return-value]  # a one-input op function maps a Value to a Value
     if callable(activation):
         return activation
     raise TypeError(
-        f"activation must be a name ({', '.join(ACTIVATIONS)}) or a function of a Value, "
+        f"activation must be a name ({', '.join(activations())}) or a function of a Value, "
         f"got {type(activation).__name__} {activation!r}"
     )
 
@@ -949,7 +967,7 @@ def _hidden_activations(activation: Activation | Sequence[Activation], count: in
         return [activation] * count
     if not isinstance(activation, Iterable):
         raise TypeError(
-            f"activation must be a name ({', '.join(ACTIVATIONS)}), a function of a Value, or a list "
+            f"activation must be a name ({', '.join(activations())}), a function of a Value, or a list "
             f"of them, one per hidden layer; got {type(activation).__name__} {reprlib.repr(activation)}"
         )
     acts = list(activation)
