@@ -18,12 +18,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from scalargrad.backward import gradients, topological_order
+from scalargrad.backward import topological_order
 from scalargrad.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from scalargrad.op import Notation, Op, OpFunction, op
 from scalargrad.ops import *  # noqa: F403 - every built-in op spelt as a function, from the registry
 from scalargrad.ops import __all__ as _op_functions
-from scalargrad.transforms import grad, gradcheck, value_and_grad
+from scalargrad.transforms import grad, gradcheck, gradients, value_and_grad
 from scalargrad.value import Value, as_value
 
 if TYPE_CHECKING:  # resolved lazily below; named here for type checkers

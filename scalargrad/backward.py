@@ -7,23 +7,47 @@ the products into its parents' gradients:
 
     parent.grad += node.grad * d node / d parent
 
-``gradients(root, wrt)`` does the same without touching ``.grad``, and with
-``create_graph=True`` builds the gradients out of Values, so that they can be
-differentiated again.
+The one step of that rule, :func:`chain_rule`, is written here once and
+called by everything that applies it: the ops' ``backprop``, ``gradients``,
+anomaly detection, ``trace`` and the diagrams. This module works on any node
+with a parent slot and an op (it is below ``Value`` in the engine's layers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Union
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from scalargrad.ieee import as_real
 from scalargrad.modes import state as _mode
-from scalargrad.op import chain_rule
-from scalargrad.value import Value, _operand_float, constant
 
-__all__ = ["backward", "gradients", "topological_order"]
+if TYPE_CHECKING:
+    from scalargrad.value import Value
 
-Gradient = Union[Value, float]
+__all__ = ["backward", "chain_rule", "topological_order"]
+
+
+def chain_rule(upstream: Any, local: Any, masked: bool = False) -> Any:
+    """One edge's share of a gradient: ``upstream × local``, or ``None`` where nothing flows.
+
+    The one place the chain-rule step is written; ``backward``, ``gradients``,
+    anomaly detection, ``trace`` and the diagrams' folding all call it. An
+    edge the op *masks* (ReLU at x <= 0, ``x ** 0``) passes nothing, whatever
+    comes from above, even ``inf`` or ``nan``, as PyTorch's ``where`` does.
+    While a gradient is built as a graph, a masked local derivative that is
+    itself a node still flows: its own derivative need not be zero. A factor
+    of exactly 1 is skipped, so no node is built to multiply by one.
+
+    >>> chain_rule(2.0, 3.0), chain_rule(float("inf"), 0.0, masked=True)
+    (6.0, None)
+    """
+    if masked and type(local) is float:
+        return None
+    if type(local) is float and local == 1.0:
+        return upstream
+    if type(upstream) is float and upstream == 1.0:
+        return local
+    return upstream * local
 
 
 def topological_order(root: Value, *, zero_interior_grads: bool = False) -> list[Value]:
@@ -91,7 +115,7 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     >>> y.grad, x.grad
     (0.5, 3.0)
     """
-    seed = _operand_float(gradient)
+    seed = as_real(gradient)
     if seed is None:
         raise TypeError(
             f"backward() takes a real number as gradient, got {type(gradient).__name__} {gradient!r}"
@@ -136,58 +160,3 @@ def _raise_first_anomaly(nodes_root_first: Iterable[Value], seed: float) -> None
 
 def _name(node: Value) -> str:
     return f"{node.label} = {node.data!r}" if node.label else repr(node.data)
-
-
-def gradients(
-    root: Value, wrt: Sequence[Value], create_graph: bool = False
-) -> list[Gradient]:
-    """d root / d w for each ``w`` in ``wrt``, leaving every ``.grad`` untouched.
-
-    With ``create_graph=True`` the results are Values whose graph reaches back
-    to ``wrt``, so they can be differentiated again; otherwise floats. Only the
-    part of the graph between ``wrt`` and ``root`` is visited.
-
-    >>> from scalargrad import Value
-    >>> x = Value(3.0)
-    >>> y = x ** 3
-    >>> dy, = gradients(y, [x], create_graph=True)
-    >>> dy.data, gradients(dy, [x])[0]        # 3x^2 and 6x
-    (27.0, 18.0)
-    """
-    for i, w in enumerate(wrt):
-        if not isinstance(w, Value):
-            raise TypeError(
-                f"gradients() takes Values to differentiate with respect to; wrt[{i}] is "
-                f"{type(w).__name__} {w!r}"
-            )
-    order = topological_order(root)
-    # Nodes that depend on some w: the only ones whose gradients matter.
-    relevant = set(wrt)
-    for node in order:
-        if node.parents and any(p in relevant for p in node.parents):
-            relevant.add(node)
-    grads: dict[Value, Gradient] = {root: 1.0} if root in relevant else {}
-    for node in reversed(order):
-        g = grads.get(node)
-        if g is None or not node.parents:
-            continue
-        op = node._op
-        assert op is not None  # a node with parents has an op
-        derivatives = op.graph_derivatives(node) if create_graph else op.local_derivatives(node)
-        for parent, d, masked in zip(node.parents, derivatives, op.masked(node)):
-            if parent not in relevant:
-                continue
-            contribution = chain_rule(g, d, masked)
-            previous = grads.get(parent)
-            if contribution is None:
-                # Nothing flows, but the parent's gradient is 0, not unknown: as
-                # in backward(), a later 0 × inf is nan.
-                if previous is None:
-                    grads[parent] = 0.0
-                continue
-            grads[parent] = contribution if previous is None else previous + contribution
-    zero: Gradient = 0.0
-    results = [grads.get(w, zero) for w in wrt]
-    if create_graph:
-        results = [r if isinstance(r, Value) else constant(r) for r in results]
-    return results

@@ -16,12 +16,26 @@ stops halfway with an exception and never holds a complex number:
 from __future__ import annotations
 
 import math
-from typing import Iterable
+import numbers
+from typing import Any, Iterable
 
-__all__ = ["cos", "divide", "exp", "fsum", "log", "power", "sigmoid", "sin", "softplus", "sqrt"]
+__all__ = ["as_real", "cos", "divide", "exp", "fsum", "log", "power", "sigmoid", "sin", "softplus", "sqrt"]
 
 inf = math.inf
 nan = math.nan
+
+
+def as_real(x: Any) -> float | None:
+    """The float of a real number (an int, a float, a Fraction, ...), or None for anything else.
+
+    >>> as_real(3), as_real(0.5), as_real("3"), as_real(2j)
+    (3.0, 0.5, None, None)
+    """
+    if type(x) is float:
+        return x
+    if type(x) is int or isinstance(x, numbers.Real):  # int first: the ABC check is slow
+        return float(x)
+    return None
 
 
 def divide(a: float, b: float) -> float:

@@ -40,12 +40,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Union, overload
 
+from scalargrad.backward import chain_rule
 from scalargrad.modes import numbers_only
 from scalargrad.modes import state as _mode
 from scalargrad.value import Value, _operand_float, binary_operators, constant, make_node, unary_operator
 
 __all__ = [
-    "Notation", "Op", "OpFunction", "BoundOp", "op", "chain_rule",
+    "Notation", "Op", "OpFunction", "BoundOp", "op",
     "registry", "lookup", "unregister", "Interval",
 ]
 
@@ -100,32 +101,6 @@ class Notation:
             raise ValueError(f"Notation derivative must be 'rule' or 'prime', got {self.derivative!r}")
         if self.precedence not in ("sum", "product"):
             raise ValueError(f"Notation precedence must be 'sum' or 'product', got {self.precedence!r}")
-
-
-# ------------------------------------------------------------- the chain rule
-
-
-def chain_rule(upstream: Any, local: Any, masked: bool = False) -> Any:
-    """One edge's share of a gradient: ``upstream × local``, or ``None`` where nothing flows.
-
-    The one place the chain-rule step is written; ``backward``, ``gradients``,
-    anomaly detection, ``trace`` and the diagrams' folding all call it. An
-    edge the op *masks* (ReLU at x <= 0, ``x ** 0``) passes nothing, whatever
-    comes from above, even ``inf`` or ``nan``, as PyTorch's ``where`` does.
-    While a gradient is built as a graph, a masked local derivative that is
-    itself a Value still flows: its own derivative need not be zero. A factor
-    of exactly 1 is skipped, so no node is built to multiply by one.
-
-    >>> chain_rule(2.0, 3.0), chain_rule(float("inf"), 0.0, masked=True)
-    (6.0, None)
-    """
-    if masked and type(local) is not Value:
-        return None
-    if type(local) is float and local == 1.0:
-        return upstream
-    if type(upstream) is float and upstream == 1.0:
-        return local
-    return upstream * local
 
 
 # ------------------------------------------------------------------------ Op

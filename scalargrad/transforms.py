@@ -15,11 +15,13 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
-from scalargrad.backward import gradients
+from scalargrad.backward import chain_rule, topological_order
 from scalargrad.modes import enable_grad, no_grad
-from scalargrad.value import Value, _as_float, _operand_float, as_value
+from scalargrad.value import Value, _as_float, _operand_float, as_value, constant
 
-__all__ = ["grad", "gradcheck", "value_and_grad"]
+__all__ = ["grad", "gradcheck", "gradients", "value_and_grad"]
+
+Gradient = Union[Value, float]
 
 ArgNums = Union[int, Sequence[int]]
 
@@ -205,3 +207,58 @@ def _checked_float(x: Any, i: int, f: Callable[..., Any]) -> float:
 
 def _name(f: Callable[..., Any]) -> str:
     return getattr(f, "__name__", type(f).__name__)
+
+
+def gradients(
+    root: Value, wrt: Sequence[Value], create_graph: bool = False
+) -> list[Gradient]:
+    """d root / d w for each ``w`` in ``wrt``, leaving every ``.grad`` untouched.
+
+    With ``create_graph=True`` the results are Values whose graph reaches back
+    to ``wrt``, so they can be differentiated again; otherwise floats. Only the
+    part of the graph between ``wrt`` and ``root`` is visited.
+
+    >>> from scalargrad import Value
+    >>> x = Value(3.0)
+    >>> y = x ** 3
+    >>> dy, = gradients(y, [x], create_graph=True)
+    >>> dy.data, gradients(dy, [x])[0]        # 3x^2 and 6x
+    (27.0, 18.0)
+    """
+    for i, w in enumerate(wrt):
+        if not isinstance(w, Value):
+            raise TypeError(
+                f"gradients() takes Values to differentiate with respect to; wrt[{i}] is "
+                f"{type(w).__name__} {w!r}"
+            )
+    order = topological_order(root)
+    # Nodes that depend on some w: the only ones whose gradients matter.
+    relevant = set(wrt)
+    for node in order:
+        if node.parents and any(p in relevant for p in node.parents):
+            relevant.add(node)
+    grads: dict[Value, Gradient] = {root: 1.0} if root in relevant else {}
+    for node in reversed(order):
+        g = grads.get(node)
+        if g is None or not node.parents:
+            continue
+        op = node._op
+        assert op is not None  # a node with parents has an op
+        derivatives = op.graph_derivatives(node) if create_graph else op.local_derivatives(node)
+        for parent, d, masked in zip(node.parents, derivatives, op.masked(node)):
+            if parent not in relevant:
+                continue
+            contribution = chain_rule(g, d, masked)
+            previous = grads.get(parent)
+            if contribution is None:
+                # Nothing flows, but the parent's gradient is 0, not unknown: as
+                # in backward(), a later 0 × inf is nan.
+                if previous is None:
+                    grads[parent] = 0.0
+                continue
+            grads[parent] = contribution if previous is None else previous + contribution
+    zero: Gradient = 0.0
+    results = [grads.get(w, zero) for w in wrt]
+    if create_graph:
+        results = [r if isinstance(r, Value) else constant(r) for r in results]
+    return results

@@ -23,6 +23,9 @@ import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, SupportsFloat, Union
 
+from scalargrad.backward import backward as _backward
+from scalargrad.backward import topological_order
+from scalargrad.ieee import as_real as _operand_float
 from scalargrad.modes import state as _mode
 from scalargrad.modes import switched as _switched
 
@@ -130,9 +133,7 @@ class Value:
         >>> y.backward(); x.grad     # accumulated
         12.0
         """
-        from scalargrad.backward import backward  # the pass lives a layer above Value
-
-        backward(self, gradient)
+        _backward(self, gradient)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0.0 on this node and every node it depends on.
@@ -141,8 +142,6 @@ class Value:
         >>> y.zero_grad(); x.grad
         0.0
         """
-        from scalargrad.backward import topological_order
-
         for node in topological_order(self):
             node.grad = 0.0
 
@@ -330,15 +329,6 @@ def _as_float(x: Any) -> float:
             "use it directly, or Value(v.data) for a new leaf with its number"
         )
     raise TypeError(f"Value() takes a real number, got {type(x).__name__} {x!r}")
-
-
-def _operand_float(x: Any) -> float | None:
-    """The float of a number operand, or None when ``x`` is not a real number."""
-    if type(x) is float:
-        return x
-    if type(x) is int or isinstance(x, numbers.Real):  # int first: the ABC check is slow
-        return float(x)
-    return None
 
 
 def _data_of(other: Operand) -> float:

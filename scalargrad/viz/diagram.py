@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from scalargrad.op import chain_rule
+from scalargrad.backward import chain_rule
 from scalargrad.viz.notation import TEXT, Expr, Style, derivative_expression, number, op_expression, partial
 from scalargrad.viz.trace import Trace, trace
 from scalargrad.value import Value

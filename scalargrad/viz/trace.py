@@ -48,8 +48,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from scalargrad.backward import topological_order
-from scalargrad.op import chain_rule
+from scalargrad.backward import chain_rule, topological_order
 from scalargrad.viz.notation import number
 from scalargrad.value import Value
 
