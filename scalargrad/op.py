@@ -38,12 +38,13 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Union, overload
+from typing import Any, Literal, TypeVar, Union, overload
 
 from scalargrad.backward import chain_rule
 from scalargrad.modes import numbers_only
 from scalargrad.modes import state as _mode
-from scalargrad.value import Value, _operand_float, binary_operators, constant, make_node, unary_operator
+from scalargrad.ieee import as_real as _operand_float
+from scalargrad.value import Value, binary_operators, constant, make_node, unary_operator
 
 __all__ = [
     "Notation", "Op", "OpFunction", "BoundOp", "op",
@@ -53,6 +54,7 @@ __all__ = [
 Interval = tuple[float, float]
 Derivative = Union[Value, float]
 Spelling = Literal["function", "operator", "builtin"]
+_F = TypeVar("_F", bound="OpFunction")
 
 _INF = math.inf
 
@@ -171,8 +173,8 @@ class Op:
         """
         domain = self.domain
         if domain and isinstance(domain[0], tuple):
-            return domain[position]  # type: ignore[return-value]  # one interval per input
-        return domain  # type: ignore[return-value]
+            return domain[position]  # one interval per input
+        return domain  # type: ignore[return-value]  # one interval for all inputs
 
     # ---------------------------------------------------- number operands
 
@@ -194,7 +196,8 @@ class Op:
         """
         if len(numbers) == 1:
             ((position, number),) = numbers.items()
-            return _shared(self.bound_ops(position), number, lambda: self.bound_class(position)(self, numbers))
+            bound: Op = _shared(self.bound_ops(position), number, lambda: self.bound_class(position)(self, numbers))
+            return bound
         return BoundOp(self, numbers)
 
     def bound_class(self, position: int) -> type[BoundOp]:
@@ -491,8 +494,9 @@ class OpFunction:
             values.append(number)
         family = self._family
         if len(values) == 1:
-            return _shared(self._instances, values[0], lambda: family(*values))  # type: ignore[misc]
-        return family(*values)
+            shared: Op = _shared(self._instances, values[0], lambda: family(*values))
+            return shared
+        return family(*values)  # a family is a class, never None here
 
     def from_params(self, params: Mapping[str, float]) -> Op:
         """The op a trace record describes: its name's op with these ``params`` (parameters and kept numbers).
@@ -514,7 +518,7 @@ class OpFunction:
     # ----------------------------------------------------------- calling
 
     @overload
-    def __call__(self, *args: float) -> float: ...
+    def __call__(self, *args: float) -> float: ...  # type: ignore[overload-overlap]
     @overload
     def __call__(self, *args: Value | float) -> Value: ...
 
@@ -580,7 +584,8 @@ class OpFunction:
             function = self
 
             def method(self: Value, *params: float) -> Value:
-                return function(self, *params)  # type: ignore[no-any-return]
+                result: Value = function(self, *params)
+                return result
 
         method.__name__ = self.name
         method.__doc__ = self.__doc__
@@ -718,14 +723,23 @@ class _FunctionOp(Op):
             masks = (masks,)
         if len(masks) != len(xs):
             raise TypeError(f"op {self.name!r}: its mask returned {len(masks)} flags for {len(xs)} inputs")
-        return masks
+        return tuple(bool(m) for m in masks)
 
 
 @overload
 def op(
     derivatives: type[Op],
     *,
-    calling: type[OpFunction] = ...,
+    calling: type[_F],
+    method: bool = ...,
+    spelling: Spelling = ...,
+    dunders: tuple[str, ...] = ...,
+    doc: str | None = ...,
+) -> _F: ...
+@overload
+def op(
+    derivatives: type[Op],
+    *,
     method: bool = ...,
     spelling: Spelling = ...,
     dunders: tuple[str, ...] = ...,
@@ -801,7 +815,7 @@ def op(derivatives: Any = None, **options: Any) -> Any:
     def define(value: Callable[..., float]) -> OpFunction:
         if not callable(value):
             raise TypeError(f"@op(...) decorates the op's value function, got {type(value).__name__} {value!r}")
-        name = options.get("name") or getattr(value, "__name__", "")
+        name: str = str(options.get("name") or getattr(value, "__name__", ""))
         if name == "<lambda>":
             raise ValueError("an op made from a lambda needs a name: op(..., name='...')")
         arity = _arity(value, name)

@@ -17,7 +17,8 @@ from typing import Any, Union
 
 from scalargrad.backward import chain_rule, topological_order
 from scalargrad.modes import enable_grad, no_grad
-from scalargrad.value import Value, _as_float, _operand_float, as_value, constant
+from scalargrad.ieee import as_real as _operand_float
+from scalargrad.value import Value, _as_float, as_value, constant
 
 __all__ = ["grad", "gradcheck", "gradients", "value_and_grad"]
 

@@ -188,3 +188,12 @@ def test_the_engine_works_without_graphviz_and_draw_says_how_to_install_it() -> 
     assert lines[1] == "Forward pass"
     assert lines[2].startswith("error: scalargrad.draw draws with the graphviz package")
     assert "pip install graphviz" in lines[2]
+
+
+def test_the_module_functions_are_the_registrys() -> None:
+    # ops.__all__ is written out for type checkers; it must say what the registry says.
+    import scalargrad.ops
+    from scalargrad.op import registry
+
+    built_in = [name for name, f in registry().items() if f.spelling == "function" and f.__module__ == "scalargrad.ops"]
+    assert scalargrad.ops.__all__ == built_in

@@ -464,7 +464,7 @@ def _activation_function(activation: Activation) -> ActivationFn | None:
             )
         function = lookup(key)
         assert function is not None  # listed by activations()
-        return function  # type: ignore[return-value]  # a one-input op function maps a Value to a Value
+        return function  # a one-input op function maps a Value to a Value
     if callable(activation):
         return activation
     raise TypeError(
