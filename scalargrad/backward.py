@@ -24,7 +24,7 @@ from scalargrad.modes import state as _mode
 if TYPE_CHECKING:
     from scalargrad.value import Value
 
-__all__ = ["backward", "chain_rule", "topological_order"]
+__all__ = ["backward", "chain_rule", "check_contribution", "topological_order"]
 
 
 def chain_rule(upstream: Any, local: Any, masked: bool = False) -> Any:
@@ -65,6 +65,8 @@ def topological_order(root: Value, *, zero_interior_grads: bool = False) -> list
     >>> [n.label for n in topological_order(d)]
     ['a', 'b', 'c', 'd']
     """
+    if not hasattr(root, "_a") or not hasattr(root, "_op"):
+        raise TypeError(f"topological_order() takes a scalargrad Value, got {type(root).__name__} {root!r}")
     order: list[Value] = []
     seen: set[Value] = set()
     # Depth-first, with each node pushed twice: first to visit its parents,
@@ -149,13 +151,31 @@ def _raise_first_anomaly(nodes_root_first: Iterable[Value], seed: float) -> None
         op = node._op
         assert op is not None  # a node with parents has an op
         for parent, d, masked in zip(node.parents, op.local_derivatives(node), op.masked(node)):
-            contribution = chain_rule(g, d, masked)
-            if contribution is not None and contribution - contribution != 0.0:
-                inputs = ", ".join(_name(p) for p in node.parents)
-                raise FloatingPointError(
-                    f"backward of {op.name} produced {contribution!r} for {_name(parent)} "
-                    f"(inputs {inputs}; upstream gradient {g!r}, local derivative {d!r})"
-                )
+            check_contribution(node, parent, g, d, chain_rule(g, d, masked))
+
+
+def check_contribution(node: Value, parent: Value, upstream: Any, local: Any, contribution: Any) -> None:
+    """Under ``detect_anomaly``: raise if one edge's share of a gradient is ``nan`` or ``inf``.
+
+    >>> from scalargrad import Value
+    >>> x = Value(0.0, label="x"); y = x.sqrt(); y.label = "y"
+    >>> check_contribution(y, x, 1.0, float("inf"), float("inf"))
+    Traceback (most recent call last):
+    ...
+    FloatingPointError: backward of sqrt produced inf for x = 0.0 (inputs x = 0.0; upstream gradient 1.0, local derivative inf)
+    """
+    if contribution is None:
+        return
+    number = contribution.data if hasattr(contribution, "data") else contribution
+    if number - number != 0.0:
+        inputs = ", ".join(_name(p) for p in node.parents)
+        upstream_number = upstream.data if hasattr(upstream, "data") else upstream
+        local_number = local.data if hasattr(local, "data") else local
+        name = node._op.name if node._op is not None else "?"
+        raise FloatingPointError(
+            f"backward of {name} produced {number!r} for {_name(parent)} "
+            f"(inputs {inputs}; upstream gradient {upstream_number!r}, local derivative {local_number!r})"
+        )
 
 
 def _name(node: Value) -> str:

@@ -30,11 +30,20 @@ def as_real(x: Any) -> float | None:
 
     >>> as_real(3), as_real(0.5), as_real("3"), as_real(2j)
     (3.0, 0.5, None, None)
+
+    An integer beyond the largest float becomes ``inf``, as IEEE-754 rounds
+    (``float(10**400)`` would raise):
+
+    >>> as_real(10**400), as_real(-10**400)
+    (inf, -inf)
     """
     if type(x) is float:
         return x
     if type(x) is int or isinstance(x, numbers.Real):  # int first: the ABC check is slow
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:  # an int (or Fraction) beyond the largest float rounds to inf, as IEEE-754 does
+            return inf if x > 0 else -inf
     return None
 
 

@@ -245,6 +245,8 @@ class Op:
         saved, _mode.rule = _mode.rule, self.name
         try:
             ds = self.derivatives(*inputs, out)
+        except FloatingPointError as error:  # detect_anomaly: say which rule made the nan or inf
+            raise FloatingPointError(f"in the derivative rule of {self.name}: {error}") from None
         finally:
             _mode.rule = saved
         return self._derivatives(ds, len(inputs))

@@ -15,8 +15,9 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
-from scalargrad.backward import chain_rule, topological_order
+from scalargrad.backward import chain_rule, check_contribution, topological_order
 from scalargrad.modes import enable_grad, no_grad
+from scalargrad.modes import state as _mode
 from scalargrad.ieee import as_real as _operand_float
 from scalargrad.value import Value, _as_float, as_value, constant
 
@@ -250,6 +251,8 @@ def gradients(
             if parent not in relevant:
                 continue
             contribution = chain_rule(g, d, masked)
+            if _mode.anomaly:
+                check_contribution(node, parent, g, d, contribution)
             previous = grads.get(parent)
             if contribution is None:
                 # Nothing flows, but the parent's gradient is 0, not unknown: as

@@ -317,11 +317,10 @@ def constant(x: float) -> Value:
 
 def _as_float(x: Any) -> float:
     """The float of a real number; ``TypeError`` naming anything else."""
-    if type(x) is float:
-        return x
-    if isinstance(x, numbers.Real) or (
-        hasattr(type(x), "__float__") and not isinstance(x, (numbers.Complex, Value))
-    ):
+    number = _operand_float(x) if not isinstance(x, Value) else None
+    if number is not None:
+        return number
+    if hasattr(type(x), "__float__") and not isinstance(x, (numbers.Complex, Value)):
         return float(x)
     if isinstance(x, Value):
         raise TypeError(
