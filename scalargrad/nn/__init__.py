@@ -5,8 +5,9 @@ Two families of the same pieces, for the two kinds of readers who arrive here:
 * micrograd's ``Neuron``, ``Layer`` and ``MLP`` (weights ``w``, bias ``b``,
   uniform(-1, 1) initialisation, ReLU hidden layers and a linear output);
 * PyTorch's ``Linear``, ``ReLU``, ``Tanh``, ``Sigmoid``, ``LeakyReLU`` and
-  ``Sequential``, which map one to one onto a hand-written network such as
-  the ``Module``/``Linear`` design of seed 004.
+  ``Sequential``, which map one to one onto a hand-written PyTorch-style
+  ``Module``/``Linear`` network, such as the 2-20-20-2 XOR net in
+  ``examples/seed004_pytorch_style.py``.
 
 Every module works on plain lists of Values or numbers and builds each
 neuron's weighted sum as one ``scalargrad.dot`` node. Parameters are found by
