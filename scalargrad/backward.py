@@ -15,7 +15,7 @@ with a parent slot and an op (it is below ``Value`` in the engine's layers).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from scalargrad.ieee import as_real
@@ -50,13 +50,17 @@ def chain_rule(upstream: Any, local: Any, masked: bool = False) -> Any:
     return upstream * local
 
 
-def topological_order(root: Value, *, zero_interior_grads: bool = False) -> list[Value]:
+def topological_order(
+    root: Value, *, zero_interior_grads: bool = False, stop_at: Collection[Value] = ()
+) -> list[Value]:
     """Every node ``root`` depends on, each listed after all of its parents.
 
     Iterative, so a graph of any depth is sorted without touching Python's
     recursion limit. The order is deterministic: parents are visited in
     operand order. With ``zero_interior_grads=True`` it also sets ``.grad``
     of every non-leaf node to 0.0 on the way (the reset a backward pass needs).
+    Nodes in ``stop_at`` are listed but their parents are not visited: a
+    derivative with respect to them never needs the history behind them.
 
     >>> from scalargrad import Value
     >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
@@ -69,6 +73,7 @@ def topological_order(root: Value, *, zero_interior_grads: bool = False) -> list
         raise TypeError(f"topological_order() takes a scalargrad Value, got {type(root).__name__} {root!r}")
     order: list[Value] = []
     seen: set[Value] = set()
+    stop = bool(stop_at)
     # Depth-first, with each node pushed twice: first to visit its parents,
     # then (flag True, below them on the stack) to be listed once they are.
     # Two flat lists rather than a (node, iterator) pair per node: on a deep
@@ -83,7 +88,7 @@ def topological_order(root: Value, *, zero_interior_grads: bool = False) -> list
         elif node not in seen:  # a node can be pushed by several children
             seen.add(node)
             a = node._a  # the parents: see Value.__slots__
-            if a is None:
+            if a is None or (stop and node in stop_at):
                 order.append(node)  # a leaf is finished as soon as it is found
                 continue
             if zero_interior_grads:  # backward's reset, done here to save a pass

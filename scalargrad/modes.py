@@ -25,6 +25,10 @@ class _ThreadState(threading.local):
         # The name of the op whose derivative rule is being run on Values, or
         # None: a Value turned into a float there loses a derivative (Value.__float__).
         self.rule: str | None = None
+        # While transforms (grad, ...) run: for each, the set of leaves made
+        # during its call (Value.__init__ adds to the innermost), so that it can
+        # tell a Value its function closes over from one it made itself.
+        self.made: list[set[Any]] = []
 
     def set(self, grad_enabled: bool, anomaly: bool) -> None:
         self.grad_enabled = grad_enabled

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
@@ -26,13 +25,6 @@ __all__ = ["grad", "gradcheck", "gradients", "value_and_grad"]
 Gradient = Union[Value, float]
 
 ArgNums = Union[int, Sequence[int]]
-
-
-class _Nesting(threading.local):
-    depth = 0  # how many grad calls this thread is inside
-
-
-_nesting = _Nesting()
 
 
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
@@ -61,35 +53,46 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
                     f"argnums={argnums!r} asks for argument {i}, but {_name(f)} was called "
                     f"with {len(args)} positional argument{'s' if len(args) != 1 else ''}"
                 )
-        # An outer grad may differentiate this result again, through a Value
-        # argument or through a Value its function closes over: then the
-        # gradient must be a graph, not a float.
-        create_graph = (
-            _nesting.depth > 0
-            or any(isinstance(a, Value) for a in args)
-            or any(isinstance(a, Value) for a in kwargs.values())
-        )
+        # Asking for a derivative overrides an enclosing no_grad, as torch.func.grad
+        # does; but then the result is not recorded in the graph around the call.
+        recording = _mode.grad_enabled
         args_list = list(args)
         for i in positions:
             args_list[i] = _variable(args_list[i], i, f)
         variables = [args_list[i] for i in positions]
-        _nesting.depth += 1
+        _mode.made.append(set())
         try:
-            # Asking for a derivative overrides an enclosing no_grad, as torch.func.grad does.
             with enable_grad():
                 out = f(*args_list, **kwargs)
             if isinstance(out, Value):
+                # The gradient must be a graph when something outside this call may
+                # differentiate it again: a Value argument, or a Value that f closes
+                # over (an outer variable: else its derivative through this result
+                # would be lost, Siskind and Pearlmutter's perturbation confusion).
+                create_graph = recording and (
+                    any(isinstance(a, Value) for a in args)
+                    or any(isinstance(a, Value) for a in kwargs.values())
+                    or _reaches_outer_values(out, variables, _mode.made[-1])
+                )
                 with enable_grad():
                     grads = gradients(out, variables, create_graph=create_graph)
             elif _operand_float(out) is not None:  # a constant function
-                grads = [Value(0.0) if create_graph else 0.0 for _ in variables]
+                create_graph = recording and any(isinstance(a, Value) for a in (*args, *kwargs.values()))
+                grads = [constant(0.0) if create_graph else 0.0 for _ in variables]
             else:
                 raise TypeError(
                     f"{_name(f)} must return a scalar (a Value or a number) to be differentiated, "
                     f"got {type(out).__name__}"
                 )
         finally:
-            _nesting.depth -= 1
+            made = _mode.made.pop()
+            if _mode.made:  # what this call made, its caller's call made too
+                _mode.made[-1] |= made
+        if not recording and any(isinstance(a, Value) for a in (*args, *kwargs.values())):
+            # under no_grad: the numbers, as constants connected to nothing
+            out = constant(float(out))
+            grads = [constant(float(g)) for g in grads]
+            return out, grads[0] if isinstance(argnums, int) else tuple(grads)
         out = as_value(out) if create_graph else float(out)
         return out, grads[0] if isinstance(argnums, int) else tuple(grads)
 
@@ -184,6 +187,25 @@ def _close(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
     return analytic == numeric  # the same infinity; nan never matches
 
 
+def _reaches_outer_values(out: Value, variables: list[Value], made: set[Value]) -> bool:
+    """Whether ``out`` depends on a Value from outside the call: a leaf that is no variable and was not made in it."""
+    stop = set(variables)
+    seen: set[Value] = set()
+    stack = [out]
+    while stack:
+        node = stack.pop()
+        if node in seen or node in stop:
+            continue
+        seen.add(node)
+        parents = node.parents
+        if not parents:
+            if node not in made:
+                return True
+            continue
+        stack.extend(parents)
+    return False
+
+
 def _positions(argnums: ArgNums) -> tuple[int, ...]:
     if isinstance(argnums, bool) or not isinstance(argnums, (int, Sequence)):
         raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
@@ -233,7 +255,8 @@ def gradients(
                 f"gradients() takes Values to differentiate with respect to; wrt[{i}] is "
                 f"{type(w).__name__} {w!r}"
             )
-    order = topological_order(root)
+    # Only the graph between wrt and root: never the history behind wrt.
+    order = topological_order(root, stop_at=set(wrt))
     # Nodes that depend on some w: the only ones whose gradients matter.
     relevant = set(wrt)
     for node in order:

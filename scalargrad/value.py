@@ -79,6 +79,9 @@ class Value:
         self._op = None
         self._a = None
         self._b = None
+        made = _mode.made
+        if made:  # inside a transform: a leaf of its own, not one it closes over
+            made[-1].add(self)
 
     # ------------------------------------------------------------ structure
 
@@ -312,6 +315,9 @@ def constant(x: float) -> Value:
     node.grad = 0.0
     node.label = ""
     node._op = node._a = node._b = None
+    made = _mode.made
+    if made:
+        made[-1].add(node)
     return node
 
 
