@@ -649,8 +649,13 @@ def unregister(name: str) -> None:
     if name in _BUILT_IN:
         raise ValueError(f"{name!r} is a built-in op and cannot be unregistered")
     function = _REGISTRY.pop(name, None)
-    if function is not None and function.method and getattr(Value, name, None) is not None:
+    if function is None:
+        return
+    if function.method and name in vars(Value):
         delattr(Value, name)
+    for dunder in function.dunders:  # the operators it installed
+        if dunder in vars(Value):
+            delattr(Value, dunder)
 
 
 def _register(function: OpFunction, built_in: bool) -> OpFunction:
@@ -666,6 +671,10 @@ def _register(function: OpFunction, built_in: bool) -> OpFunction:
         existing = getattr(Value, name, None)
         if existing is not None and (previous is None or not previous.method):
             raise ValueError(f"op {name!r}: Value already has an attribute {name!r}")
+    for dunder in function.dunders:
+        taken = dunder in vars(Value) and (previous is None or dunder not in previous.dunders)
+        if taken and not built_in:
+            raise ValueError(f"op {name!r}: Value already has the operator {dunder}")
     if previous is not None and previous.method and not function.method:
         delattr(Value, name)
     _REGISTRY[name] = function
@@ -803,16 +812,20 @@ def op(derivatives: Any = None, **options: Any) -> Any:
     unknown = set(options) - {"name", "notation", "domain", "kinks", "mask", "method"}
     if unknown:
         raise TypeError(f"op() got unexpected option(s) {sorted(unknown)}")
+    named = f"op {options['name']!r}: " if isinstance(options.get("name"), str) else ""
     if derivatives is None or not callable(derivatives):
         raise TypeError(
-            "op(derivatives=...) must be a function (*inputs, out) -> one derivative per input, "
+            f"{named}op(derivatives=...) must be a function (*inputs, out) -> one derivative per input, "
             f"got {type(derivatives).__name__} {derivatives!r}"
         )
     mask = options.get("mask")
     if mask is not None and not callable(mask):
-        raise TypeError(f"op(mask=...) must be a function (*inputs) -> flags, got {type(mask).__name__} {mask!r}")
-    notation = _notation(options.get("notation"))
-    kinks = tuple(_real(k, "kinks") for k in options.get("kinks", ()))
+        raise TypeError(f"{named}op(mask=...) must be a function (*inputs) -> flags, got {type(mask).__name__} {mask!r}")
+    try:
+        notation = _notation(options.get("notation"))
+        kinks = tuple(_real(k, "kinks") for k in options.get("kinks", ()))
+    except TypeError as error:
+        raise TypeError(f"{named}{error}") from None
 
     def define(value: Callable[..., float]) -> OpFunction:
         if not callable(value):
@@ -876,7 +889,7 @@ def _domain(domain: Any, arity: int, name: str) -> Interval | tuple[Interval, ..
     def interval(pair: Any) -> Interval:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise TypeError(f"op {name!r}: a domain is an interval (low, high), got {pair!r}")
-        low, high = (_real(x, "a domain's bounds") for x in pair)
+        low, high = (_real(x, f"op {name!r}: a domain's bounds") for x in pair)
         if not low < high:
             raise ValueError(f"op {name!r}: a domain (low, high) needs low < high, got {pair!r}")
         return (low, high)

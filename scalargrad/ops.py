@@ -14,7 +14,7 @@ function (``tanh``), its Value method (``x.tanh()``) or its operator
 A few ops dominate real graphs (the arithmetic, ``tanh``, ``sigmoid``,
 ``relu``, a power by a number, ``sum`` and ``dot``); they also write their
 chain-rule step out in ``backprop``, the same formula without building a
-tuple per node. ``tests/test_op_registry.py`` proves each fast path equals
+tuple per node. ``tests/test_op_api.py`` proves each fast path equals
 the general rule.
 
 All arithmetic on floats goes through :mod:`scalargrad.ieee`, so results

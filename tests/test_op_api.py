@@ -23,7 +23,6 @@ What is checked, and against what:
    and is gone from all of them after ``unregister``.
 8. Reflected and forward operators build the same kind of node.
 
-Tests that pin a defect still present are marked ``xfail(strict=True)``.
 Every op a test defines is unregistered after it (the ``clean_registry``
 fixture), so the global registry is the same before and after this file.
 """
@@ -534,22 +533,11 @@ def test_bad_definitions_raise_a_clear_error_and_register_nothing(case: str) -> 
     assert not hasattr(Value, "_identity") and not hasattr(Value, "_two")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scalargrad/op.py, _domain(): a domain bound that is not a number raises "
-    "\"a domain's bounds must be real numbers, got str 'a'\" without the op's name, "
-    "while every other domain error names it",
-)
 def test_a_domain_bound_that_is_no_number_names_the_op() -> None:
     with pytest.raises(TypeError, match=r"'_identity'"):
         sg.op(derivatives=_one_rule, domain=(0.0, "a"))(_identity)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scalargrad/op.py, op(): derivatives=, notation=, kinks= and mask= are checked before the "
-    "op's name is used, so even with name= given the error does not name the op",
-)
 @pytest.mark.parametrize(
     "options",
     [{"derivatives": 3}, {"derivatives": _one_rule, "notation": 3}, {"derivatives": _one_rule, "kinks": ["a"]},
@@ -1098,11 +1086,6 @@ def test_one_definition_appears_everywhere_and_goes_with_unregister(capsys: pyte
         nn.Neuron(2, activation="cube3")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scalargrad/op.py, unregister(): operators installed by sg.op(OpClass, dunders=...) stay on Value "
-    "after unregister (only a method=True attribute is removed)",
-)
 def test_unregister_removes_the_operators_an_op_installed() -> None:
     class MatMul(Op):
         name = "matmul_t"
@@ -1127,11 +1110,6 @@ def test_unregister_removes_the_operators_an_op_installed() -> None:
                 delattr(Value, dunder)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an op named 'linear' is accepted, but nn.activations() then lists 'linear' twice and "
-    "activation='linear' still means no activation: the user's op cannot be chosen by name",
-)
 def test_an_op_named_linear_is_refused_or_usable_as_an_activation() -> None:
     from scalargrad import nn
 

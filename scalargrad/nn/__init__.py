@@ -76,7 +76,9 @@ def activations() -> tuple[str, ...]:
     >>> {"linear", "relu", "tanh", "sigmoid", "leaky_relu"} <= set(nn.activations())
     True
     """
-    return ("linear", *(name for name, function in registry().items() if function.arity == 1 and function.spelling == "function"))
+    # "linear" always means no activation, so an op of that name is not one.
+    ops = (name for name, f in registry().items() if f.arity == 1 and f.spelling == "function" and name != "linear")
+    return ("linear", *ops)
 
 
 def __getattr__(name: str) -> Any:
