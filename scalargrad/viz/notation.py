@@ -272,8 +272,12 @@ def derivative_expression(
     values = list(data) if len(data) == len(operands) else [1.0] * len(operands)
     stand_ins = [Value(x) for x in values]
     result = Value(instance.value(*values))
-    with enable_grad():
-        derivatives = instance.rule_on_values(stand_ins, result)
+    try:
+        with enable_grad():
+            derivatives = instance.rule_on_values(stand_ins, result)
+    except (TypeError, ValueError, ArithmeticError):
+        # A rule that cannot run on Values (math.cos inside) is still drawn: by name.
+        return _prime(op, operands, position, style)
     names: dict[Value, Expr] = dict(zip(stand_ins, operands))
     names[result] = output
     d = derivatives[position]
