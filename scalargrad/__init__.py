@@ -23,7 +23,7 @@ from scalargrad.modes import detect_anomaly, enable_grad, is_grad_enabled, no_gr
 from scalargrad.op import Notation, Op, OpFunction, op
 from scalargrad.ops import *  # noqa: F403 - every built-in op spelt as a function, from the registry
 from scalargrad.ops import __all__ as _op_functions
-from scalargrad.transforms import grad, gradcheck, gradients, value_and_grad
+from scalargrad.transforms import grad, gradcheck, gradients, hessian, jacobian, jvp, value_and_grad
 from scalargrad.value import Value, as_value
 
 if TYPE_CHECKING:  # resolved lazily below; named here for type checkers
@@ -47,7 +47,7 @@ _LAZY = {
 __all__ = [
     "Value", "as_value", "op", "Op", "OpFunction", "Notation",
     *_op_functions,
-    "grad", "value_and_grad", "gradcheck", "gradients", "topological_order",
+    "grad", "value_and_grad", "jvp", "jacobian", "hessian", "gradcheck", "gradients", "topological_order",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled",
     *_LAZY,
 ]

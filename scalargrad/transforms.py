@@ -1,4 +1,4 @@
-"""Derivatives as functions: ``grad``, ``value_and_grad`` and ``gradcheck``.
+"""Derivatives as functions: ``grad``, ``value_and_grad``, ``jvp``, ``jacobian``, ``hessian``, ``gradcheck``.
 
 ``grad(f)`` turns a scalar function into its derivative, and composes:
 
@@ -20,21 +20,100 @@ from scalargrad.modes import state as _mode
 from scalargrad.ieee import as_real as _operand_float
 from scalargrad.value import Value, _as_float, as_value, constant
 
-__all__ = ["grad", "gradcheck", "gradients", "value_and_grad"]
+__all__ = ["grad", "gradcheck", "gradients", "hessian", "jacobian", "jvp", "tangents_of", "value_and_grad"]
 
 Gradient = Union[Value, float]
 
 ArgNums = Union[int, Sequence[int]]
 
 
+class _Call:
+    """One call of a transform: its variables, the function's output, and what its results must be.
+
+    Written once for every transform. Asking for a derivative overrides an
+    enclosing ``no_grad``, as ``torch.func.grad`` does, but then nothing is
+    recorded around the call. A result must be a graph (Values) when something
+    outside the call may differentiate it again: a Value argument, or a Value
+    the function closes over (an outer variable; else its derivative through
+    this result would be lost: Siskind and Pearlmutter's perturbation confusion).
+    """
+
+    def __init__(self, f: Callable[..., Any], args: Sequence[Any], positions: Sequence[int], *also: Any) -> None:
+        for i in positions:
+            if not -len(args) <= i < len(args):
+                raise ValueError(
+                    f"argnums={tuple(positions) if len(positions) > 1 else positions[0]!r} asks for argument {i}, "
+                    f"but {_name(f)} was called with {len(args)} positional argument{'s' if len(args) != 1 else ''}"
+                )
+        self.f = f
+        self.recording = _mode.grad_enabled
+        self.value_inputs = any(isinstance(a, Value) for a in (*args, *also))
+        self.args = list(args)
+        for i in positions:
+            self.args[i] = _variable(self.args[i], i, f)
+        self.variables = [self.args[i] for i in positions]
+        self.graph = False
+        self.sequence = False
+
+    def run(self, kwargs: dict[str, Any], check: Callable[[Any], list[Value]]) -> list[Value]:
+        """Call the function (recording, whatever the mode around), check its output, decide ``graph``."""
+        _mode.made.append(set())
+        try:
+            with enable_grad():
+                out = self.f(*self.args, **kwargs)
+            self.sequence = isinstance(out, (list, tuple))  # several outputs, or one
+            outs = check(out)
+            self.graph = self.recording and (
+                self.value_inputs or any(isinstance(v, Value) for v in kwargs.values())
+                or any(_reaches_outer_values(o, self.variables, _mode.made[-1]) for o in outs)
+            )
+            return outs
+        finally:
+            made = _mode.made.pop()
+            if _mode.made:  # what this call made, its caller's call made too
+                _mode.made[-1] |= made
+
+    def result(self, x: Any) -> Any:
+        """A result as the call's caller gets it: a Value in a graph, a float, or (under no_grad) a constant."""
+        if self.graph:
+            return x if isinstance(x, Value) else constant(float(x))
+        number = x.data if isinstance(x, Value) else float(x)
+        return constant(number) if self.value_inputs else number
+
+
+def _scalar(f: Callable[..., Any]) -> Callable[[Any], list[Value]]:
+    def check(out: Any) -> list[Value]:
+        if isinstance(out, Value):
+            return [out]
+        number = _operand_float(out)
+        if number is None:
+            raise TypeError(
+                f"{_name(f)} must return a scalar (a Value or a number) to be differentiated, "
+                f"got {type(out).__name__}"
+            )
+        return [constant(number)]  # a constant function
+
+    return check
+
+
+def _outputs(f: Callable[..., Any]) -> Callable[[Any], list[Value]]:
+    scalar = _scalar(f)
+
+    def check(out: Any) -> list[Value]:
+        if isinstance(out, (list, tuple)):
+            return [scalar(o)[0] for o in out]
+        return scalar(out)
+
+    return check
+
+
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
     """A function returning ``(f(*args), df/d args[argnums])``.
 
     Called with floats, it returns floats. Called with any Value argument, or
-    from inside another ``grad``, it returns Values built into a graph, so they
-    can be differentiated again: this is how ``grad(grad(f))`` and mixed
-    partial derivatives work, whether the outer variable is passed in or
-    reached through a closure. ``argnums`` is one position or a tuple of
+    when ``f`` closes over a Value, it returns Values built into a graph, so
+    they can be differentiated again: this is how ``grad(grad(f))`` and mixed
+    partial derivatives work. ``argnums`` is one position or a tuple of
     positions, and the gradient is then a tuple.
 
     >>> import scalargrad as sg
@@ -42,62 +121,114 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
     (9.0, (3.0, 3.0))
 
     A Value passed in several positions is one variable: each of those
-    positions gets the total derivative with respect to it.
+    positions gets the total derivative with respect to it. A Value ``f``
+    closes over stays connected to the result, however deep the nesting:
+
+    >>> x = sg.Value(1.0)
+    >>> (x * sg.grad(lambda y: x * y)(2.0)).backward()     # d/dx (x · x) = 2x
+    >>> x.grad
+    2.0
     """
     positions = _positions(argnums)
 
     def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        for i in positions:
-            if not -len(args) <= i < len(args):
-                raise ValueError(
-                    f"argnums={argnums!r} asks for argument {i}, but {_name(f)} was called "
-                    f"with {len(args)} positional argument{'s' if len(args) != 1 else ''}"
-                )
-        # Asking for a derivative overrides an enclosing no_grad, as torch.func.grad
-        # does; but then the result is not recorded in the graph around the call.
-        recording = _mode.grad_enabled
-        args_list = list(args)
-        for i in positions:
-            args_list[i] = _variable(args_list[i], i, f)
-        variables = [args_list[i] for i in positions]
-        _mode.made.append(set())
-        try:
-            with enable_grad():
-                out = f(*args_list, **kwargs)
-            if isinstance(out, Value):
-                # The gradient must be a graph when something outside this call may
-                # differentiate it again: a Value argument, or a Value that f closes
-                # over (an outer variable: else its derivative through this result
-                # would be lost, Siskind and Pearlmutter's perturbation confusion).
-                create_graph = recording and (
-                    any(isinstance(a, Value) for a in args)
-                    or any(isinstance(a, Value) for a in kwargs.values())
-                    or _reaches_outer_values(out, variables, _mode.made[-1])
-                )
-                with enable_grad():
-                    grads = gradients(out, variables, create_graph=create_graph)
-            elif _operand_float(out) is not None:  # a constant function
-                create_graph = recording and any(isinstance(a, Value) for a in (*args, *kwargs.values()))
-                grads = [constant(0.0) if create_graph else 0.0 for _ in variables]
-            else:
-                raise TypeError(
-                    f"{_name(f)} must return a scalar (a Value or a number) to be differentiated, "
-                    f"got {type(out).__name__}"
-                )
-        finally:
-            made = _mode.made.pop()
-            if _mode.made:  # what this call made, its caller's call made too
-                _mode.made[-1] |= made
-        if not recording and any(isinstance(a, Value) for a in (*args, *kwargs.values())):
-            # under no_grad: the numbers, as constants connected to nothing
-            out = constant(float(out))
-            grads = [constant(float(g)) for g in grads]
-            return out, grads[0] if isinstance(argnums, int) else tuple(grads)
-        out = as_value(out) if create_graph else float(out)
-        return out, grads[0] if isinstance(argnums, int) else tuple(grads)
+        call = _Call(f, args, positions, *kwargs.values())
+        (out,) = call.run(kwargs, _scalar(f))
+        with enable_grad():
+            grads = gradients(out, call.variables, create_graph=call.graph)
+        results = [call.result(g) for g in grads]
+        return call.result(out), results[0] if isinstance(argnums, int) else tuple(results)
 
     value_and_grad_f.__name__ = f"value_and_grad({_name(f)})"
     return value_and_grad_f
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """Forward mode: ``f(*primals)`` and its derivative along ``tangents``, in one forward sweep.
+
+    The tangent of each node is the sum over its inputs of the input's
+    tangent times the local derivative: the ops' own derivative rules and the
+    same chain-rule step as the backward pass, run forward (JAX's signature).
+    With a function of several outputs (a list or tuple), both results are
+    lists. It composes with ``grad`` (forward-over-reverse gives Hessian-vector
+    products) and with itself.
+
+    >>> import scalargrad as sg
+    >>> f = lambda x1, x2: sg.log(x1) + x1 * x2 - sg.sin(x2)
+    >>> y, dy = sg.jvp(f, (2.0, 5.0), (1.0, 0.0))       # ∂f/∂x1 = 1/x1 + x2
+    >>> round(y, 3), dy
+    (11.652, 5.5)
+    >>> sg.jvp(sg.grad(lambda x: x ** 3), (2.0,), (1.0,))   # f'(2) and f''(2)
+    (12.0, 12.0)
+    """
+    if not isinstance(primals, (list, tuple)) or not isinstance(tangents, (list, tuple)):
+        raise TypeError("jvp() takes primals and tangents as tuples (or lists), one entry per argument of f")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp() needs one tangent per primal, got {len(primals)} primals and {len(tangents)} tangents")
+    seeds: list[Gradient] = []
+    for i, t in enumerate(tangents):
+        number = None if isinstance(t, Value) else _operand_float(t)
+        if not isinstance(t, Value) and number is None:
+            raise TypeError(f"tangent {i} must be a real number or a Value, got {type(t).__name__} {t!r}")
+        seeds.append(t if isinstance(t, Value) else number)  # type: ignore[arg-type]  # a float here
+    call = _Call(f, primals, range(len(primals)), *tangents)
+    out = call.run({}, _outputs(f))
+    with enable_grad():
+        dots = tangents_of(out, call.variables, seeds, create_graph=call.graph)
+    values, dots = [call.result(o) for o in out], [call.result(d) for d in dots]
+    if call.sequence:
+        return values, dots
+    return values[0], dots[0]
+
+
+def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """The Jacobian of ``f`` (which returns a Value or a list of them), as nested lists.
+
+    ``jacobian(f)(*xs)[i][j]`` is d output_i / d xs[argnums[j]]; with an int
+    ``argnums`` each row is one number, and for a scalar ``f`` the result is
+    its gradient. It chooses the cheaper sweep by shape, as JAX's ``jacfwd``
+    and ``jacrev`` would be chosen: one forward sweep per input when there are
+    at least as many outputs as inputs, else one backward sweep per output.
+
+    >>> import scalargrad as sg
+    >>> polar = lambda r, t: [r * sg.cos(t), r * sg.sin(t)]
+    >>> [[round(d, 6) for d in row] for row in sg.jacobian(polar, argnums=(0, 1))(2.0, 0.0)]
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
+    positions = _positions(argnums)
+
+    def jacobian_f(*args: Any, **kwargs: Any) -> Any:
+        call = _Call(f, args, positions, *kwargs.values())
+        outs = call.run(kwargs, _outputs(f))
+        n = len(call.variables)
+        with enable_grad():
+            if len(outs) >= n:  # forward: one sweep per input
+                columns = [
+                    tangents_of(outs, call.variables, [1.0 if k == j else 0.0 for k in range(n)], call.graph)
+                    for j in range(n)
+                ]
+                rows = [[columns[j][i] for j in range(n)] for i in range(len(outs))]
+            else:  # reverse: one sweep per output
+                rows = [gradients(o, call.variables, create_graph=call.graph) for o in outs]
+        shaped = [[call.result(d) for d in row] if not isinstance(argnums, int) else call.result(row[0]) for row in rows]
+        return shaped if call.sequence else shaped[0]
+
+    jacobian_f.__name__ = f"jacobian({_name(f)})"
+    return jacobian_f
+
+
+def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """The Hessian of a scalar ``f``: the Jacobian of its gradient (forward over reverse), as nested lists.
+
+    >>> import scalargrad as sg
+    >>> sg.hessian(lambda x, y: x ** 2 * y + y ** 3, argnums=(0, 1))(1.0, 2.0)   # [[2y, 2x], [2x, 6y]]
+    [[4.0, 2.0], [2.0, 12.0]]
+    >>> sg.hessian(lambda x: x ** 4)(1.0)
+    12.0
+    """
+    h = jacobian(grad(f, argnums), argnums)
+    h.__name__ = f"hessian({_name(f)})"
+    return h
 
 
 def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
@@ -286,6 +417,63 @@ def gradients(
             grads[parent] = contribution if previous is None else previous + contribution
     zero: Gradient = 0.0
     results = [grads.get(w, zero) for w in wrt]
+    if create_graph:
+        results = [r if isinstance(r, Value) else constant(r) for r in results]
+    return results
+
+
+def tangents_of(
+    roots: Value | Sequence[Value], wrt: Sequence[Value], tangents: Sequence[Gradient], create_graph: bool = False
+) -> list[Gradient]:
+    """Forward mode over a recorded graph: d root along ``tangents`` for each root, given d w for each ``w``.
+
+    One sweep in topological order: a node's tangent is the sum, over its
+    inputs, of the input's tangent times the local derivative (the chain-rule
+    step of :func:`scalargrad.backward.chain_rule`, forward). Only nodes
+    between ``wrt`` and the roots are visited. With ``create_graph=True`` the
+    tangents are Values that can be differentiated again.
+
+    >>> from scalargrad import Value
+    >>> x, y = Value(2.0), Value(3.0)
+    >>> tangents_of(x * y + x, [x, y], [1.0, 0.0])      # d/dx (xy + x) = y + 1
+    [4.0]
+    """
+    outputs = [roots] if isinstance(roots, Value) else list(roots)
+    for i, w in enumerate(wrt):
+        if not isinstance(w, Value):
+            raise TypeError(f"tangents_of() takes Values as wrt; wrt[{i}] is {type(w).__name__} {w!r}")
+    stop = set(wrt)
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for output in outputs:  # each order is topological, and so is their union in first-seen order
+        for node in topological_order(output, stop_at=stop):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    tangent: dict[Value, Gradient] = {}
+    for w, t in zip(wrt, tangents):  # a Value given twice is one variable: its tangents add
+        tangent[w] = t if w not in tangent else tangent[w] + t
+    for node in order:
+        if node in stop or not node.parents or not any(p in tangent for p in node.parents):
+            continue
+        op = node._op
+        assert op is not None  # a node with parents has an op
+        derivatives = op.graph_derivatives(node) if create_graph else op.local_derivatives(node)
+        total: Gradient | None = None
+        for parent, d, masked in zip(node.parents, derivatives, op.masked(node)):
+            if parent not in tangent:
+                continue
+            t = tangent[parent]
+            contribution = chain_rule(t, d, masked)
+            if _mode.anomaly:
+                check_contribution(node, parent, t, d, contribution)
+            if contribution is None:
+                contribution = 0.0  # nothing flows, but the tangent is 0, not unknown
+            total = contribution if total is None else total + contribution
+        if total is not None:
+            tangent[node] = total
+    zero: Gradient = 0.0
+    results = [tangent.get(output, zero) for output in outputs]
     if create_graph:
         results = [r if isinstance(r, Value) else constant(r) for r in results]
     return results
