@@ -1,7 +1,8 @@
 """Speed and memory of scalargrad against micrograd 0.1.0, measured in one run.
 
     pip install -e ".[bench]"       # installs micrograd==0.1.0, the reference
-    python benchmarks/bench.py      # about two minutes on two cores
+    python benchmarks/bench.py      # about four minutes on two cores
+    python benchmarks/bench.py --no-micro   # W1-W4 alone, about two minutes
 
 Each workload is written once, in terms of the engine's ``Value`` class, and
 run for each engine in turn (alternating, round after round) in this one
@@ -29,8 +30,23 @@ counting the moment they are dropped.
   W4   a 2-4-1 sigmoid net learning XOR with MSE for 1000 epochs (micrograd
        gets a sigmoid written in its own closure style).
 
+Then micro-workloads, one operation each (``a * 2.0``, ``2.0 * a``, ``1 - a``,
+``a - 1``, ``a + b``, ``a ** 2``, ``a.tanh()``; reflected operators next to
+their forward forms):
+
+  build     the expression evaluated 200,000 times in a loop, each result
+            dropped at once (making and freeing nodes, nothing else).
+  backward  one ``backward()`` over a graph of 200,000 such nodes, all feeding
+            one ``dot`` node (micrograd gets a ``dot`` in its closure style).
+
+micrograd has no tanh: those rows show scalargrad alone, with "-" for it.
+
 Memory is what ``tracemalloc`` sees allocated while a graph is built, divided
-by the number of nodes in it.
+by the number of nodes in it; for the micro-workloads, by the number of
+operations (micrograd makes a constant node for a number operand, too).
+
+The workloads import without micrograd (it is imported when this script runs
+them): ``benchmarks/compare.py`` times them for two versions of scalargrad.
 """
 
 from __future__ import annotations
@@ -48,12 +64,15 @@ from collections.abc import Callable
 from typing import Any
 
 import scalargrad
-from micrograd import engine as micrograd_engine
+
+# micrograd, the reference, is imported only when it is run (micrograd_value),
+# so that the workloads here can be imported without it: benchmarks/compare.py
+# times them for two versions of scalargrad alone.
 
 
 def _micrograd_sigmoid(self: Any) -> Any:
     # The same shape as micrograd's own tanh/relu: a closure per node.
-    out = micrograd_engine.Value(1.0 / (1.0 + math.exp(-self.data)), (self,), "sigmoid")
+    out = type(self)(1.0 / (1.0 + math.exp(-self.data)), (self,), "sigmoid")
 
     def _backward() -> None:
         self.grad += out.data * (1.0 - out.data) * out.grad
@@ -62,9 +81,37 @@ def _micrograd_sigmoid(self: Any) -> Any:
     return out
 
 
-micrograd_engine.Value.sigmoid = _micrograd_sigmoid  # type: ignore[attr-defined]
+def micrograd_value() -> type:
+    """micrograd's ``Value``, imported on first use and given a sigmoid."""
+    try:
+        from micrograd import engine as micrograd_engine
+    except ImportError:
+        sys.exit('bench.py compares with micrograd 0.1.0: pip install -e ".[bench]" (or micrograd==0.1.0)')
+    V: type = micrograd_engine.Value
+    V.sigmoid = _micrograd_sigmoid  # type: ignore[attr-defined]
+    return V
 
-ENGINES = {"micrograd": micrograd_engine.Value, "scalargrad": scalargrad.Value}
+
+def micrograd_dot(ws: list[Any], xs: list[Any]) -> Any:
+    """``scalargrad.dot`` for micrograd: one node of many parents, in micrograd's closure style."""
+    V = micrograd_value()
+    ws = [w if isinstance(w, V) else V(w) for w in ws]
+    xs = [x if isinstance(x, V) else V(x) for x in xs]
+    out = V(sum(w.data * x.data for w, x in zip(ws, xs)), (*ws, *xs), "dot")
+
+    def _backward() -> None:
+        g = out.grad
+        for w, x in zip(ws, xs):
+            w.grad += x.data * g
+            x.grad += w.data * g
+
+    out._backward = _backward
+    return out
+
+
+def engines() -> dict[str, type]:
+    """The two engines' ``Value`` classes, the reference (micrograd) first."""
+    return {"micrograd": micrograd_value(), "scalargrad": scalargrad.Value}
 
 
 def two_moons(n: int, noise: float, seed: int = 1) -> tuple[list[tuple[float, float]], list[float]]:
@@ -195,6 +242,70 @@ def w4_xor_sigmoid(V: type, epochs: int = 1000) -> float:
     return loss.data
 
 
+# ------------------------------------------------------------ micro-workloads
+
+# One operation, repeated: the expression exactly as written here is the body
+# of a loop (compiled from this text, so a row's name is its code). Reflected
+# operators (``2.0 * a``, ``1 - a``) sit next to their forward forms
+# (``a * 2.0``, ``a - 1``) so the two can be compared directly.
+MICRO_EXPRESSIONS = ("a * 2.0", "2.0 * a", "1 - a", "a - 1", "a + b", "a ** 2", "a.tanh()")
+NOT_IN_MICROGRAD = {"a.tanh()"}  # micrograd 0.1.0 has no tanh: no reference for these rows
+
+_MICRO_TEMPLATE = """
+def build(a, b, n):
+    for _ in range(n):
+        {expr}
+
+def graph(a, b, n):
+    return [{expr} for _ in range(n)]
+"""
+
+
+def micro_size(quick: bool) -> int:
+    """How many times a micro-workload repeats its operation."""
+    return 20_000 if quick else 200_000
+
+
+def micro_row(kind: str, expr: str, n: int) -> str:
+    """The table row of a micro-workload: ``kind`` is "build" or "backward"."""
+    return f"build {expr} ({n:,} times)" if kind == "build" else f"backward {expr} ({n:,} nodes)"
+
+
+def micro_loops(expr: str) -> tuple[Callable[[Any, Any, int], None], Callable[[Any, Any, int], list[Any]]]:
+    """``build(a, b, n)`` evaluates ``expr`` n times, dropping each result;
+    ``graph(a, b, n)`` returns the n results (n nodes, each on the leaves a and b)."""
+    namespace: dict[str, Any] = {}
+    exec(_MICRO_TEMPLATE.format(expr=expr), namespace)  # noqa: S102 - our own constant text
+    return namespace["build"], namespace["graph"]
+
+
+def micro_build_setup(V: type, expr: str, n: int) -> Callable[[], None]:
+    """A run makes ``n`` nodes ``expr`` (each dropped at once: construction and freeing only)."""
+    build, _ = micro_loops(expr)
+    a, b = V(0.5), V(0.25)
+    return lambda: build(a, b, n)
+
+
+def micro_backward_setup(V: type, expr: str, n: int) -> Callable[[], Any]:
+    """A run is one ``backward()`` over a graph built once: ``n`` nodes ``expr``,
+    all feeding one ``dot`` node (``scalargrad.dot``; ``micrograd_dot`` for micrograd).
+
+    The graph is wide, not deep, so every number stays finite and no engine
+    needs a raised recursion limit; the dot node is the same work in every row.
+    """
+    _, graph = micro_loops(expr)
+    dot = scalargrad.dot if V is scalargrad.Value else micrograd_dot
+    a, b, one = V(0.5), V(0.25), V(1.0)
+    root = dot(graph(a, b, n), [one] * n)
+
+    def run() -> Any:
+        a.grad = b.grad = one.grad = 0.0  # leaves accumulate; keep their numbers small
+        root.backward()
+        return a.grad
+
+    return run
+
+
 # ------------------------------------------------------------------ running
 
 
@@ -238,15 +349,21 @@ def time_per_run(run: Callable[[], Any], count: int) -> float:
 Contenders = dict[str, Callable[[], Callable[[], Any]]]
 
 
-def workloads(quick: bool) -> dict[str, tuple[int, Contenders]]:
+def workloads(quick: bool, reference: bool = True, micro: bool = True) -> dict[str, tuple[int, Contenders]]:
     """Each workload: how many runs make a timed block, and how each contender makes a run.
 
     The first contender is the reference (micrograd); each other one gets a
     row of the table, with its ratio to that same reference measurement.
+    With ``reference=False`` there is no micrograd (nor is it imported): the
+    scalargrad rows alone, as ``compare.py`` runs them. micrograd has no
+    tanh, so that row never has a reference. ``micro=False`` leaves out the
+    micro-workloads.
     """
     n = 10_000 if quick else 100_000
     epochs = 100 if quick else 1000
-    mg, sg = ENGINES["micrograd"], ENGINES["scalargrad"]
+    micro_n = micro_size(quick)
+    sg = scalargrad.Value
+    mg: Any = micrograd_value() if reference else None
 
     def deep(work: Callable[[type, int], Any], V: type) -> Callable[[], Callable[[], Any]]:
         return lambda: lambda: in_big_stack(lambda: work(V, n))
@@ -254,19 +371,37 @@ def workloads(quick: bool) -> dict[str, tuple[int, Contenders]]:
     def training(V: type) -> Callable[[], Callable[[], Any]]:
         return lambda: lambda: w4_xor_sigmoid(V, epochs)
 
-    return {
-        "W1 moons MLP step": (6, {
-            "micrograd": lambda: w1_setup(mg),  # each run is one step of one model
+    def with_reference(contenders: Contenders, micrograd: Callable[[], Callable[[], Any]] | None) -> Contenders:
+        return contenders if mg is None or micrograd is None else {"micrograd": micrograd, **contenders}
+
+    table = {
+        "W1 moons MLP step": (6, with_reference({
             "scalargrad": lambda: w1_setup(sg, None),  # nn.MLP: one dot node per neuron
             "scalargrad, binary ops": lambda: w1_setup(sg),
-        }),
-        f"W2 deep chain {n:,}": (2, {"micrograd": deep(w2_chain, mg), "scalargrad": deep(w2_chain, sg)}),
-        f"W3 sum of {n:,} products": (2, {
-            "micrograd": deep(w3_sum_of_products, mg),
-            "scalargrad": deep(w3_sum_of_products, sg),
-        }),
-        f"W4 XOR sigmoid {epochs} epochs": (1, {"micrograd": training(mg), "scalargrad": training(sg)}),
+        }, lambda: w1_setup(mg))),  # each run is one step of one model
+        f"W2 deep chain {n:,}": (2, with_reference({"scalargrad": deep(w2_chain, sg)}, deep(w2_chain, mg))),
+        f"W3 sum of {n:,} products": (2, with_reference(
+            {"scalargrad": deep(w3_sum_of_products, sg)}, deep(w3_sum_of_products, mg)
+        )),
+        f"W4 XOR sigmoid {epochs} epochs": (1, with_reference({"scalargrad": training(sg)}, training(mg))),
     }
+
+    def one_op(setup: Callable[[type, str, int], Callable[[], Any]], V: type | None, expr: str) -> Any:
+        if V is None or (V is not sg and expr in NOT_IN_MICROGRAD):
+            return None
+        return lambda: setup(V, expr, micro_n)
+
+    for kind, setup in (("build", micro_build_setup), ("backward", micro_backward_setup)):
+        for expr in MICRO_EXPRESSIONS if micro else ():
+            table[micro_row(kind, expr, micro_n)] = (2, with_reference(
+                {"scalargrad": one_op(setup, sg, expr)}, one_op(setup, mg, expr)
+            ))
+    return table
+
+
+def row_name(workload: str, contender: str) -> str:
+    """The table row of one scalargrad contender of a workload."""
+    return workload if contender == "scalargrad" else f"{workload} ({contender})"
 
 
 def count_nodes(root: Any) -> int:
@@ -280,8 +415,8 @@ def count_nodes(root: Any) -> int:
     return len(seen)
 
 
-def bytes_per_node(engine: str, build: Callable[[type], Any]) -> float:
-    V = ENGINES[engine]
+def bytes_per_node(V: type, build: Callable[[type], Any]) -> float:
+    """What ``tracemalloc`` sees allocated while ``build(V)`` makes a graph, per node of it."""
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
@@ -289,6 +424,20 @@ def bytes_per_node(engine: str, build: Callable[[type], Any]) -> float:
     used = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return used / count_nodes(root)
+
+
+def bytes_per_op(V: type, expr: str, n: int = 20_000) -> float:
+    """What ``tracemalloc`` sees allocated per evaluation of ``expr`` while ``n`` results are kept
+    (all the nodes one operation makes: for micrograd, a number's constant node too)."""
+    _, graph = micro_loops(expr)
+    a, b = V(0.5), V(0.25)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    results = graph(a, b, n)
+    used = tracemalloc.get_traced_memory()[0] - before - sys.getsizeof(results)
+    tracemalloc.stop()
+    return used / len(results)
 
 
 def memory_graphs() -> dict[str, Callable[[type], Any]]:
@@ -310,27 +459,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each workload per engine")
     parser.add_argument("--quick", action="store_true", help="smaller workloads, for a smoke test")
+    parser.add_argument(
+        "--micro", action=argparse.BooleanOptionalAction, default=True,
+        help="the micro-workloads after W1-W4 (--no-micro: W1-W4 alone)",
+    )
     args = parser.parse_args()
+    engine_values = engines()
     print(
         f"Python {sys.version.split()[0]}, gc thresholds {gc.get_threshold()}, "
         f"median of {args.rounds} rounds, each the mean of a block of back-to-back runs"
     )
     print(f"{'workload':44} {'micrograd':>11} {'scalargrad':>11} {'ratio':>7}")
-    for name, (block, contenders) in workloads(args.quick).items():
+    for name, (block, contenders) in workloads(args.quick, micro=args.micro).items():
         runs = {who: make() for who, make in contenders.items()}
         times: dict[str, list[float]] = {who: [] for who in runs}
         for r in range(args.rounds):
             order = list(runs) if r % 2 == 0 else list(reversed(runs))
             for who in order:
                 times[who].append(time_per_run(runs[who], block))
-        reference, *others = (statistics.median(times[who]) for who in runs)
-        for who, t in zip(list(runs)[1:], others):
-            row = name if who == "scalargrad" else f"{name} ({who})"
-            print(f"{row:44} {reference * 1e3:9.1f}ms {t * 1e3:9.1f}ms {reference / t:6.1f}x", flush=True)
+        medians = {who: statistics.median(ts) for who, ts in times.items()}
+        reference = medians.pop("micrograd", None)
+        for who, t in medians.items():
+            row = row_name(name, who)
+            if reference is None:  # micrograd cannot run this one
+                print(f"{row:44} {'-':>11} {t * 1e3:9.1f}ms {'-':>7}", flush=True)
+            else:
+                print(f"{row:44} {reference * 1e3:9.1f}ms {t * 1e3:9.1f}ms {reference / t:6.1f}x", flush=True)
+        del runs  # one row's graphs at a time
     print(f"\n{'memory (tracemalloc, bytes per node)':44} {'micrograd':>11} {'scalargrad':>11} {'ratio':>7}")
     for name, build in memory_graphs().items():
-        mg, sg = (bytes_per_node(e, build) for e in ENGINES)
+        mg, sg = (bytes_per_node(V, build) for V in engine_values.values())
         print(f"{name:44} {mg:9.0f} B {sg:9.0f} B {mg / sg:6.1f}x")
+    for expr in MICRO_EXPRESSIONS if args.micro else ():
+        row = f"{expr} (bytes per operation)"
+        sg = bytes_per_op(engine_values["scalargrad"], expr)
+        if expr in NOT_IN_MICROGRAD:
+            print(f"{row:44} {'-':>11} {sg:9.0f} B {'-':>7}")
+            continue
+        mg = bytes_per_op(engine_values["micrograd"], expr)
+        print(f"{row:44} {mg:9.0f} B {sg:9.0f} B {mg / sg:6.1f}x")
 
 
 if __name__ == "__main__":
