@@ -51,7 +51,11 @@ def chain_rule(upstream: Any, local: Any, masked: bool = False) -> Any:
 
 
 def topological_order(
-    root: Value, *, zero_interior_grads: bool = False, stop_at: Collection[Value] = ()
+    root: Value,
+    *,
+    zero_interior_grads: bool = False,
+    stop_at: Collection[Value] = (),
+    within: Collection[Value] | None = None,
 ) -> list[Value]:
     """Every node ``root`` depends on, each listed after all of its parents.
 
@@ -59,8 +63,9 @@ def topological_order(
     recursion limit. The order is deterministic: parents are visited in
     operand order. With ``zero_interior_grads=True`` it also sets ``.grad``
     of every non-leaf node to 0.0 on the way (the reset a backward pass needs).
-    Nodes in ``stop_at`` are listed but their parents are not visited: a
-    derivative with respect to them never needs the history behind them.
+    Nodes in ``stop_at``, and with ``within`` every node outside it, are
+    listed but their parents are not visited: a derivative with respect to
+    nodes in ``stop_at`` never needs the history behind them.
 
     >>> from scalargrad import Value
     >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
@@ -73,7 +78,9 @@ def topological_order(
         raise TypeError(f"topological_order() takes a scalargrad Value, got {type(root).__name__} {root!r}")
     order: list[Value] = []
     seen: set[Value] = set()
-    stop = bool(stop_at)
+    stop = bool(stop_at) or within is not None
+    inside: Collection[Value] = within if within is not None else (root,)
+    everything = within is None
     # Depth-first, with each node pushed twice: first to visit its parents,
     # then (flag True, below them on the stack) to be listed once they are.
     # Two flat lists rather than a (node, iterator) pair per node: on a deep
@@ -88,7 +95,7 @@ def topological_order(
         elif node not in seen:  # a node can be pushed by several children
             seen.add(node)
             a = node._a  # the parents: see Value.__slots__
-            if a is None or (stop and node in stop_at):
+            if a is None or (stop and (node in stop_at or not (everything or node in inside))):
                 order.append(node)  # a leaf is finished as soon as it is found
                 continue
             if zero_interior_grads:  # backward's reset, done here to save a pass

@@ -25,20 +25,41 @@ class _ThreadState(threading.local):
         # The name of the op whose derivative rule is being run on Values, or
         # None: a Value turned into a float there loses a derivative (Value.__float__).
         self.rule: str | None = None
-        # While transforms (grad, ...) run: for each, the set of leaves made
-        # during its call (Value.__init__ adds to the innermost), so that it can
-        # tell a Value its function closes over from one it made itself.
+        # While transforms (grad, ...) run: for each, the set of nodes made
+        # during its call (the engine adds every new node to the innermost), so
+        # that it can tell what its function made from what it closes over.
         self.made: list[set[Any]] = []
 
     def set(self, grad_enabled: bool, anomaly: bool) -> None:
         self.grad_enabled = grad_enabled
         self.anomaly = anomaly
-        self.plain = grad_enabled and not anomaly
+        self.plain = grad_enabled and not anomaly and not self.made
+
+
+def enter_transform() -> set[Any]:
+    """Start noting every node this thread makes (a transform's call begins); the set they go in."""
+    with _switching:
+        switched[0] += 1
+    made: set[Any] = set()
+    state.made.append(made)
+    state.set(state.grad_enabled, state.anomaly)
+    return made
+
+
+def exit_transform() -> set[Any]:
+    """Stop noting nodes for the innermost transform; what it made, its caller's call made too."""
+    made = state.made.pop()
+    if state.made:
+        state.made[-1] |= made
+    state.set(state.grad_enabled, state.anomaly)
+    with _switching:
+        switched[0] -= 1
+    return made
 
 
 state = _ThreadState()
 
-# How many switches are active, in all threads together. While none is, every
+# How many switches (and transform calls) are active switches are active, in all threads together. While none is, every
 # thread records plainly, and the engine's hot path reads this list cell
 # instead of the (slower) thread-local flag.
 switched = [0]

@@ -466,6 +466,8 @@ class _Drawer:
             scale = 2.0 ** math.floor(math.log2(budget / x.bound))
             return _Binary("*", _Constant(scale), x, scale * x.bound)
         constants = [c for c in (1.0, 0.5, 2.0, -1.0, -0.5, 1.5, 3.0, -2.0) if abs(c) <= budget]
+        if not constants:  # a tiny budget: the largest power of two within it
+            constants = [2.0 ** math.floor(math.log2(budget))] if budget > 0 else [0.0]
         return _Constant(draw(st.sampled_from(constants)))
 
     @staticmethod

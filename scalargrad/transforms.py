@@ -11,14 +11,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Union
 
 from scalargrad.backward import chain_rule, check_contribution, topological_order
-from scalargrad.modes import enable_grad, no_grad
+from scalargrad.modes import enable_grad, enter_transform, exit_transform, no_grad
 from scalargrad.modes import state as _mode
 from scalargrad.ieee import as_real as _operand_float
-from scalargrad.value import Value, _as_float, as_value, constant
+from scalargrad.op import Op
+from scalargrad.value import Value, _as_float, as_value, constant, make_node
 
 __all__ = ["grad", "gradcheck", "gradients", "hessian", "jacobian", "jvp", "tangents_of", "value_and_grad"]
 
@@ -46,32 +47,50 @@ class _Call:
                     f"but {_name(f)} was called with {len(args)} positional argument{'s' if len(args) != 1 else ''}"
                 )
         self.f = f
+        self.positions = list(positions)
         self.recording = _mode.grad_enabled
         self.value_inputs = any(isinstance(a, Value) for a in (*args, *also))
         self.args = list(args)
-        for i in positions:
-            self.args[i] = _variable(self.args[i], i, f)
-        self.variables = [self.args[i] for i in positions]
+        for i in positions:  # checked before any work
+            if not isinstance(self.args[i], Value):
+                _checked_float(self.args[i], i, f)
+        self.variables: list[Value] = []
+        self.made: set[Value] = set()
         self.graph = False
         self.sequence = False
 
     def run(self, kwargs: dict[str, Any], check: Callable[[Any], list[Value]]) -> list[Value]:
-        """Call the function (recording, whatever the mode around), check its output, decide ``graph``."""
-        _mode.made.append(set())
+        """Call the function (recording, whatever the mode around), check its output, decide ``graph``.
+
+        Each differentiated argument becomes a variable made inside the call:
+        a new leaf for a number, a ``variable`` node over a Value (the same
+        node for a Value given at several positions). So a derivative is
+        partial, as JAX's: other arguments and the Values ``f`` closes over
+        are held fixed, and the sweeps never walk the history behind them.
+        """
+        made = enter_transform()
         try:
+            wrapped: dict[Value, Value] = {}
+            for i in self.positions:
+                x = self.args[i]
+                if isinstance(x, Value):
+                    if x not in wrapped:
+                        wrapped[x] = make_node(x.data, _VARIABLE, x)
+                    self.args[i] = wrapped[x]
+                else:
+                    self.args[i] = Value(_checked_float(x, i, self.f))
+            self.variables = [self.args[i] for i in self.positions]
             with enable_grad():
                 out = self.f(*self.args, **kwargs)
             self.sequence = isinstance(out, (list, tuple))  # several outputs, or one
             outs = check(out)
             self.graph = self.recording and (
                 self.value_inputs or any(isinstance(v, Value) for v in kwargs.values())
-                or any(_reaches_outer_values(o, self.variables, _mode.made[-1]) for o in outs)
+                or any(_reaches_outside(o, self.variables, made) for o in outs)
             )
             return outs
         finally:
-            made = _mode.made.pop()
-            if _mode.made:  # what this call made, its caller's call made too
-                _mode.made[-1] |= made
+            self.made = exit_transform()
 
     def result(self, x: Any) -> Any:
         """A result as the call's caller gets it: a Value in a graph, a float, or (under no_grad) a constant."""
@@ -135,7 +154,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
         call = _Call(f, args, positions, *kwargs.values())
         (out,) = call.run(kwargs, _scalar(f))
         with enable_grad():
-            grads = gradients(out, call.variables, create_graph=call.graph)
+            grads = gradients(out, call.variables, create_graph=call.graph, within=call.made)
         results = [call.result(g) for g in grads]
         return call.result(out), results[0] if isinstance(argnums, int) else tuple(results)
 
@@ -174,7 +193,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     call = _Call(f, primals, range(len(primals)), *tangents)
     out = call.run({}, _outputs(f))
     with enable_grad():
-        dots = tangents_of(out, call.variables, seeds, create_graph=call.graph)
+        dots = tangents_of(out, call.variables, seeds, create_graph=call.graph, within=call.made)
     values, dots = [call.result(o) for o in out], [call.result(d) for d in dots]
     if call.sequence:
         return values, dots
@@ -204,12 +223,12 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
         with enable_grad():
             if len(outs) >= n:  # forward: one sweep per input
                 columns = [
-                    tangents_of(outs, call.variables, [1.0 if k == j else 0.0 for k in range(n)], call.graph)
+                    tangents_of(outs, call.variables, [1.0 if k == j else 0.0 for k in range(n)], call.graph, within=call.made)
                     for j in range(n)
                 ]
                 rows = [[columns[j][i] for j in range(n)] for i in range(len(outs))]
             else:  # reverse: one sweep per output
-                rows = [gradients(o, call.variables, create_graph=call.graph) for o in outs]
+                rows = [gradients(o, call.variables, create_graph=call.graph, within=call.made) for o in outs]
         shaped = [[call.result(d) for d in row] if not isinstance(argnums, int) else call.result(row[0]) for row in rows]
         return shaped if call.sequence else shaped[0]
 
@@ -318,8 +337,8 @@ def _close(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
     return analytic == numeric  # the same infinity; nan never matches
 
 
-def _reaches_outer_values(out: Value, variables: list[Value], made: set[Value]) -> bool:
-    """Whether ``out`` depends on a Value from outside the call: a leaf that is no variable and was not made in it."""
+def _reaches_outside(out: Value, variables: list[Value], made: set[Value]) -> bool:
+    """Whether ``out`` depends on a node from outside the call (one ``f`` closes over), not through a variable."""
     stop = set(variables)
     seen: set[Value] = set()
     stack = [out]
@@ -327,14 +346,29 @@ def _reaches_outer_values(out: Value, variables: list[Value], made: set[Value]) 
         node = stack.pop()
         if node in seen or node in stop:
             continue
+        if node not in made:
+            return True
         seen.add(node)
-        parents = node.parents
-        if not parents:
-            if node not in made:
-                return True
-            continue
-        stack.extend(parents)
+        stack.extend(node.parents)
     return False
+
+
+class _Variable(Op):
+    """A variable of a transform over a Value argument: the same number, derivative 1."""
+
+    name = "variable"
+
+    def value(self, *xs: float) -> float:
+        return xs[0]
+
+    def derivatives(self, *args: Any) -> Any:
+        return 1.0
+
+    def backprop(self, node: Value, g: float) -> None:
+        node._a.grad += g
+
+
+_VARIABLE = _Variable()
 
 
 def _positions(argnums: ArgNums) -> tuple[int, ...]:
@@ -365,13 +399,15 @@ def _name(f: Callable[..., Any]) -> str:
 
 
 def gradients(
-    root: Value, wrt: Sequence[Value], create_graph: bool = False
+    root: Value, wrt: Sequence[Value], create_graph: bool = False, *, within: Collection[Value] | None = None
 ) -> list[Gradient]:
     """d root / d w for each ``w`` in ``wrt``, leaving every ``.grad`` untouched.
 
     With ``create_graph=True`` the results are Values whose graph reaches back
     to ``wrt``, so they can be differentiated again; otherwise floats. Only the
-    part of the graph between ``wrt`` and ``root`` is visited.
+    part of the graph between ``wrt`` and ``root`` is visited, and with
+    ``within`` only those nodes: the rest is held fixed (a transform passes
+    the nodes its function made).
 
     >>> from scalargrad import Value
     >>> x = Value(3.0)
@@ -387,7 +423,7 @@ def gradients(
                 f"{type(w).__name__} {w!r}"
             )
     # Only the graph between wrt and root: never the history behind wrt.
-    order = topological_order(root, stop_at=set(wrt))
+    order = topological_order(root, stop_at=set(wrt), within=within)
     # Nodes that depend on some w: the only ones whose gradients matter.
     relevant = set(wrt)
     for node in order:
@@ -423,7 +459,12 @@ def gradients(
 
 
 def tangents_of(
-    roots: Value | Sequence[Value], wrt: Sequence[Value], tangents: Sequence[Gradient], create_graph: bool = False
+    roots: Value | Sequence[Value],
+    wrt: Sequence[Value],
+    tangents: Sequence[Gradient],
+    create_graph: bool = False,
+    *,
+    within: Collection[Value] | None = None,
 ) -> list[Gradient]:
     """Forward mode over a recorded graph: d root along ``tangents`` for each root, given d w for each ``w``.
 
@@ -446,7 +487,7 @@ def tangents_of(
     order: list[Value] = []
     seen: set[Value] = set()
     for output in outputs:  # each order is topological, and so is their union in first-seen order
-        for node in topological_order(output, stop_at=stop):
+        for node in topological_order(output, stop_at=stop, within=within):
             if node not in seen:
                 seen.add(node)
                 order.append(node)

@@ -80,7 +80,7 @@ class Value:
         self._a = None
         self._b = None
         made = _mode.made
-        if made:  # inside a transform: a leaf of its own, not one it closes over
+        if made:  # inside a transform: a leaf its function made, not one it closes over
             made[-1].add(self)
 
     # ------------------------------------------------------------ structure
@@ -234,6 +234,9 @@ def make_node(data: float, op: Op, a: Any, b: Any = None) -> Value:
         node._op, node._a, node._b = op, a, b
     else:  # no_grad: a constant, connected to nothing
         node._op = node._a = node._b = None
+    made = _mode.made
+    if made:  # inside a transform: a node its function made
+        made[-1].add(node)
     return node
 
 
