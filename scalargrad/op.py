@@ -14,16 +14,17 @@ An op says, in one place:
 A user defines an op exactly as the built-ins are defined:
 
 >>> import scalargrad as sg
->>> @sg.op(derivatives=lambda x, out: 1 / (1 + abs(x)) ** 2)
-... def softsign(x):
-...     return x / (1 + abs(x))
->>> y = softsign(sg.Value(0.7, label="x"))
+>>> @sg.op(derivatives=lambda x, out: 1 / (1 + x ** 2) ** 1.5)
+... def isru(x):
+...     "The inverse square root unit, x / sqrt(1 + x²)."
+...     return x / (1 + x * x) ** 0.5
+>>> y = isru(sg.Value(0.7, label="x"))
 >>> y.op.name, len(y.parents), round(y.data, 6)
-('softsign', 1, 0.411765)
->>> softsign(0.7) == 0.7 / 1.7                 # plain numbers give a plain float
+('isru', 1, 0.573462)
+>>> isru(0.7) == 0.7 / 1.49 ** 0.5          # plain numbers give a plain float
 True
->>> round(sg.grad(sg.grad(softsign))(0.7), 6)  # the rule above, differentiated: -2 / (1 + x)^3
--0.407083
+>>> round(sg.grad(sg.grad(isru))(0.7), 6)  # the rule above, differentiated: -3x / (1 + x²)^(5/2)
+-0.774914
 
 The trap to avoid: ``Value`` has ``__float__``, so a rule written with
 ``math.cos(x)`` would quietly turn ``x`` into a float and lose the second
@@ -434,7 +435,7 @@ def _shared(cache: dict[float, Any], number: float, make: Callable[[], Any]) -> 
 
 
 class OpFunction:
-    """What an op is called through: ``sg.tanh(x)``, a user's ``softsign(x)``.
+    """What an op is called through: ``sg.tanh(x)``, a user's ``isru(x)``.
 
     Called with any Value among its inputs, it returns one node of the graph;
     with plain numbers only, a float computed by the same value function.
