@@ -415,19 +415,26 @@ def _position_name(position: int, arity: int | None) -> str:
     return f"input{position}"
 
 
-def _shared(cache: dict[float, Any], number: float, make: Callable[[], Any]) -> Any:
+def _shared(cache: dict[Any, Any], number: float, make: Callable[[], Any]) -> Any:
     """The op kept in ``cache`` under ``number``, made (and kept, while there is room) if missing.
 
-    Never shared: 0.0 and -0.0 (equal as keys, different results) and nan
-    (never equal to itself, so a cached one would never be found again).
-    Bounded, so a program that uses a fresh number every step cannot grow it.
+    0.0 and -0.0 are equal as keys but give different results (1 / x), so
+    they are kept apart, under ``("zero", sign)``; nan is never kept (it is
+    never equal to itself, so a kept one would never be found again). Bounded,
+    so a program that uses a fresh number every step cannot grow it.
+
+    >>> cache = {}
+    >>> _shared(cache, -0.0, lambda: "negative zero"), _shared(cache, 0.0, lambda: "zero")
+    ('negative zero', 'zero')
+    >>> _shared(cache, -0.0, lambda: "made again")
+    'negative zero'
     """
-    shareable = number != 0.0 and number == number
-    found = cache.get(number) if shareable else None
+    key: Any = number if number != 0.0 else ("zero", math.copysign(1.0, number))
+    found = cache.get(key) if number == number else None
     if found is None:
         found = make()
-        if shareable and len(cache) < 1024:
-            cache[number] = found
+        if number == number and len(cache) < 1024:
+            cache[key] = found
     return found
 
 
