@@ -1132,6 +1132,7 @@ def _hand(name: str, a: float, b: float) -> tuple[float, float]:
         "mul": lambda: (b, a),
         "div": lambda: (1 / b, -a / b**2),
         "pow": lambda: (b * a ** (b - 1), a**b * math.log(a)),
+        "mod": lambda: (1.0, -(a // b)),
     }[name]()
 
 
@@ -1139,7 +1140,7 @@ BINARY_OPERATORS = [name for name, f in registry().items() if len(f.dunders) == 
 
 
 def test_the_binary_operators_are_the_expected_ones() -> None:
-    assert set(BINARY_OPERATORS) == {"add", "sub", "mul", "div", "pow"}
+    assert set(BINARY_OPERATORS) == {"add", "sub", "mul", "div", "pow", "mod"}
 
 
 @pytest.mark.parametrize("name", BINARY_OPERATORS)
