@@ -176,7 +176,9 @@ class Pow(Op):
         base, exponent = _number(x), _number(n)
         # Masked only where the formula has no value (x = 0): elsewhere the full
         # formula, which is 0 at n = 0 but whose own derivative in n is not.
-        d_base = 0.0 if exponent == 0.0 and base == 0.0 else n * x ** (n - 1)
+        # A number exponent of 0 makes x ** 0 constant in x: its every derivative is 0.
+        constant_in_x = exponent == 0.0 and (base == 0.0 or type(n) is not Value)
+        d_base = 0.0 if constant_in_x else n * x ** (n - 1)
         d_exponent = 0.0 if base == 0.0 and exponent >= 0.0 else out * log(x)
         return d_base, d_exponent
 
