@@ -219,6 +219,7 @@ class Sign(Op):
     name = "sign"
     notation = Notation(latex=r"\operatorname{sign}")
     kinks = (0.0,)
+    masks = True  # a step: nothing flows back, even an inf (PyTorch's sign backward is zeros)
 
     @staticmethod
     def value(x: float) -> float:
@@ -226,6 +227,9 @@ class Sign(Op):
 
     def derivatives(self, x: Any, out: Any) -> Any:
         return 0.0
+
+    def mask(self, x: float) -> tuple[bool]:
+        return (True,)
 
 
 # ------------------------------------------------------- elementary functions
