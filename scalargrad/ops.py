@@ -1022,7 +1022,7 @@ class ELU(Op):
 
 
 class Softsign(Op):
-    """``x / (1 + |x|)``, a slow step from -1 to 1; d/dx = 1 / (1 + |x|)².
+    """``x / (1 + |x|)``, a slow step from -1 to 1; d/dx = ``1 / (1 + |x|)²``.
 
     Its second derivative jumps at 0 (listed as a kink). At ±inf the value is
     ``nan``, as PyTorch's formula gives, and the derivative 0.
@@ -1282,7 +1282,7 @@ TANH, SIGMOID, RELU, SOFTPLUS, SUM, DOT = tanh.op, sigmoid.op, relu.op, softplus
 
 # The module functions (sg.tanh, ...): the ops above spelt as functions. Written
 # out for type checkers (a computed __all__ hides their types from
-# `from scalargrad.ops import *`); tests/test_op_api.py checks it against the registry.
+# `from scalargrad.ops import *`); tests/test_layers.py checks it against the registry.
 __all__ = [
     "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sign",
     "sum", "dot",
