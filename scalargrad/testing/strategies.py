@@ -1,59 +1,35 @@
-"""Property-based gradient testing: hypothesis strategies and gradient assertions.
-
-For users (and for scalargrad's own tests) who want to check that a function
-built from Values differentiates correctly over many inputs, not just one:
+"""Hypothesis strategies: ordinary floats and random formulas that share subexpressions.
 
 ``finite_floats``
-    a strategy of ordinary floats in a range (no ``nan``, ``inf`` or subnormals);
+    floats in a range (no ``nan``, ``inf`` or subnormals);
 ``expressions``
-    a strategy of random computation graphs, each an :class:`Expression` that is
-    called with Values (or floats) and prints as its formula;
-``assert_gradients_match``
-    :func:`scalargrad.gradcheck` as an assertion that names the function and inputs;
-``assert_second_derivative_matches``
-    the same for second derivatives: ``grad(grad(f))`` against finite
-    differences of ``grad(f)``.
+    random computation graphs, each an :class:`Expression` that is called with
+    Values (or floats), prints as its formula, and can be drawn
+    (:meth:`Expression.graph`);
+``op_names``, ``DEFAULT_OPS``, ``ALL_OPS``
+    the ops ``expressions`` draws from, read from the op registry.
 
-It needs hypothesis (``pip install scalargrad[testing]``):
-
->>> from hypothesis import given, settings
->>> import scalargrad as sg
->>> @settings(max_examples=20, derandomize=True, database=None)
-... @given(finite_floats(-3.0, 3.0))
-... def test_tanh_gradient(x):
-...     assert_gradients_match(sg.tanh, x)
->>> test_tanh_gradient()
+A drawn expression is not always a tree: by default a node already drawn may
+be used again further on (``x0 * x0`` at the leaves, a shared ``tanh(x0 * x1)``
+higher up), which is how a graph gets diamonds and nodes with several
+consumers, where a backward pass that overwrites instead of adding goes wrong.
 """
 
 from __future__ import annotations
 
-import inspect
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
-try:
-    from hypothesis import strategies as st
-    from hypothesis.strategies import SearchStrategy
-except ImportError as error:  # pragma: no cover - exercised by a test that hides hypothesis
-    raise ImportError(
-        "scalargrad.testing needs the hypothesis package: pip install scalargrad[testing]"
-    ) from error
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 
 import scalargrad as sg
 from scalargrad import Value
 from scalargrad.op import registry
 
-__all__ = [
-    "finite_floats",
-    "expressions",
-    "Expression",
-    "DEFAULT_OPS",
-    "ALL_OPS",
-    "op_names",
-    "assert_gradients_match",
-    "assert_second_derivative_matches",
-]
+__all__ = ["finite_floats", "expressions", "Expression", "op_names", "DEFAULT_OPS", "ALL_OPS"]
 
 Number = Union[int, float]
 Scalar = Union[Value, float]
@@ -106,28 +82,56 @@ def _number_text(c: float) -> str:
 
 
 class _Node:
+    """A node of a drawn formula: evaluates itself (once per call, so a shared node is one node) and prints itself."""
+
     precedence = _ATOM
     bound = 0.0
 
-    def evaluate(self, xs: Sequence[Scalar]) -> Scalar:
+    def children(self) -> Sequence[_Node]:
+        return ()
+
+    def evaluate(self, xs: Sequence[Any], memo: dict[int, Any]) -> Any:
+        """The node's value for inputs ``xs``; ``memo`` (by node) makes a shared node one node of the graph."""
+        key = id(self)
+        if key in memo:
+            return memo[key]
+        result = memo[key] = self.compute(xs, memo)
+        return result
+
+    def compute(self, xs: Sequence[Any], memo: dict[int, Any]) -> Any:
         raise NotImplementedError
 
-    def text(self) -> str:
+    def text(self, names: _Names) -> str:
         raise NotImplementedError
 
-    def wrapped(self, below: int) -> str:
-        """The text, in parentheses when this node binds less tightly than ``below``."""
-        return self.text() if self.precedence >= below else f"({self.text()})"
+
+class _Names:
+    """How a formula is printed: shared nodes as ``(t0 := ...)`` then ``t0``, or written out in full."""
+
+    def __init__(self, shared: dict[int, str], expand: bool) -> None:
+        self.shared, self.expand = shared, expand
+        self.done: set[int] = set()
+
+    def show(self, node: _Node, below: int) -> str:
+        """``node``'s text, in parentheses when it binds less tightly than ``below``."""
+        name = None if self.expand else self.shared.get(id(node))
+        if name is not None:
+            if id(node) in self.done:
+                return name
+            self.done.add(id(node))
+            return f"({name} := {node.text(self)})"
+        text = node.text(self)
+        return text if node.precedence >= below else f"({text})"
 
 
 class _Input(_Node):
     def __init__(self, index: int, bound: float) -> None:
         self.index, self.bound = index, bound
 
-    def evaluate(self, xs: Sequence[Scalar]) -> Scalar:
+    def compute(self, xs: Sequence[Any], memo: dict[int, Any]) -> Any:
         return xs[self.index]
 
-    def text(self) -> str:
+    def text(self, names: _Names) -> str:
         return f"x{self.index}"
 
 
@@ -136,10 +140,10 @@ class _Constant(_Node):
         self.c, self.bound = c, abs(c)
         self.precedence = _UNARY if c < 0 else _ATOM
 
-    def evaluate(self, xs: Sequence[Scalar]) -> Scalar:
+    def compute(self, xs: Sequence[Any], memo: dict[int, Any]) -> Any:
         return self.c
 
-    def text(self) -> str:
+    def text(self, names: _Names) -> str:
         return _number_text(self.c)
 
 
@@ -149,11 +153,14 @@ class _Call(_Node):
     def __init__(self, name: str, function: Callable[..., Scalar], arguments: list[_Node], bound: float) -> None:
         self.name, self.function, self.arguments, self.bound = name, function, arguments, bound
 
-    def evaluate(self, xs: Sequence[Scalar]) -> Scalar:
-        return self.function(*(argument.evaluate(xs) for argument in self.arguments))
+    def children(self) -> Sequence[_Node]:
+        return self.arguments
 
-    def text(self) -> str:
-        return f"{self.name}({', '.join(argument.text() for argument in self.arguments)})"
+    def compute(self, xs: Sequence[Any], memo: dict[int, Any]) -> Any:
+        return self.function(*[argument.evaluate(xs, memo) for argument in self.arguments])
+
+    def text(self, names: _Names) -> str:
+        return f"{self.name}({', '.join(names.show(argument, 0) for argument in self.arguments)})"
 
 
 class _Negative(_Node):
@@ -162,12 +169,15 @@ class _Negative(_Node):
     def __init__(self, operand: _Node) -> None:
         self.operand, self.bound = operand, operand.bound
 
-    def evaluate(self, xs: Sequence[Scalar]) -> Scalar:
-        return -self.operand.evaluate(xs)
+    def children(self) -> Sequence[_Node]:
+        return (self.operand,)
 
-    def text(self) -> str:
+    def compute(self, xs: Sequence[Any], memo: dict[int, Any]) -> Any:
+        return -self.operand.evaluate(xs, memo)
+
+    def text(self, names: _Names) -> str:
         # -x**2 is -(x**2) in Python, so a power needs no parentheses here
-        return "-" + self.operand.wrapped(_UNARY + 1)
+        return "-" + names.show(self.operand, _UNARY + 1)
 
 
 _BINARY: dict[str, tuple[int, Callable[[Any, Any], Scalar]]] = {
@@ -183,15 +193,19 @@ class _Binary(_Node):
         self.symbol, self.left, self.right, self.bound = symbol, left, right, bound
         self.precedence, self.function = _BINARY[symbol]
 
-    def evaluate(self, xs: Sequence[Scalar]) -> Scalar:
-        return self.function(self.left.evaluate(xs), self.right.evaluate(xs))
+    def children(self) -> Sequence[_Node]:
+        return (self.left, self.right)
 
-    def text(self) -> str:
+    def compute(self, xs: Sequence[Any], memo: dict[int, Any]) -> Any:
+        return self.function(self.left.evaluate(xs, memo), self.right.evaluate(xs, memo))
+
+    def text(self, names: _Names) -> str:
         # Left-associative: the right operand is bracketed at equal precedence,
         # so the printed formula evaluates in exactly the same order; a negative
-        # one is bracketed for the eye, as in x0 - (-1).
-        left = self.left.wrapped(self.precedence)
-        right = self.right.wrapped(max(self.precedence, _UNARY) + 1)
+        # one is bracketed for the eye, as in x0 - (-1). Python evaluates the
+        # left operand first, so a shared node is named where it is first met.
+        left = names.show(self.left, self.precedence)
+        right = names.show(self.right, max(self.precedence, _UNARY) + 1)
         return f"{left} {self.symbol} {right}"
 
 
@@ -201,12 +215,16 @@ class _Power(_Node):
     def __init__(self, base: _Node, exponent: _Node, bound: float) -> None:
         self.base, self.exponent, self.bound = base, exponent, bound
 
-    def evaluate(self, xs: Sequence[Scalar]) -> Scalar:
-        return self.base.evaluate(xs) ** self.exponent.evaluate(xs)
+    def children(self) -> Sequence[_Node]:
+        return (self.base, self.exponent)
 
-    def text(self) -> str:
+    def compute(self, xs: Sequence[Any], memo: dict[int, Any]) -> Any:
+        return self.base.evaluate(xs, memo) ** self.exponent.evaluate(xs, memo)
+
+    def text(self, names: _Names) -> str:
         # ** is right-associative and binds tighter than a unary minus on its left
-        return f"{self.base.wrapped(_POWER + 1)}**{self.exponent.wrapped(_POWER)}"
+        base = names.show(self.base, _POWER + 1)
+        return f"{base}**{names.show(self.exponent, _POWER)}"
 
 
 class _Sum(_Node):
@@ -214,14 +232,17 @@ class _Sum(_Node):
         self.terms = terms
         self.bound = math.fsum(t.bound for t in terms)
 
-    def evaluate(self, xs: Sequence[Scalar]) -> Scalar:
-        values = [t.evaluate(xs) for t in self.terms]
+    def children(self) -> Sequence[_Node]:
+        return self.terms
+
+    def compute(self, xs: Sequence[Any], memo: dict[int, Any]) -> Any:
+        values = [t.evaluate(xs, memo) for t in self.terms]
         if any(isinstance(v, Value) for v in values):
             return sg.sum(values)
         return math.fsum(values)  # what sg.sum computes, as a float
 
-    def text(self) -> str:
-        return f"sum([{', '.join(t.text() for t in self.terms)}])"
+    def text(self, names: _Names) -> str:
+        return f"sum([{', '.join(names.show(t, 0) for t in self.terms)}])"
 
 
 class _Dot(_Node):
@@ -229,16 +250,19 @@ class _Dot(_Node):
         self.ws, self.vs = ws, vs
         self.bound = math.fsum(w.bound * v.bound for w, v in zip(ws, vs))
 
-    def evaluate(self, xs: Sequence[Scalar]) -> Scalar:
-        ws = [w.evaluate(xs) for w in self.ws]
-        vs = [v.evaluate(xs) for v in self.vs]
+    def children(self) -> Sequence[_Node]:
+        return [*self.ws, *self.vs]
+
+    def compute(self, xs: Sequence[Any], memo: dict[int, Any]) -> Any:
+        ws = [w.evaluate(xs, memo) for w in self.ws]
+        vs = [v.evaluate(xs, memo) for v in self.vs]
         if any(isinstance(v, Value) for v in ws + vs):
             return sg.dot(ws, vs)
         return math.fsum(w * v for w, v in zip(ws, vs))  # what sg.dot computes, as a float
 
-    def text(self) -> str:
-        ws = ", ".join(w.text() for w in self.ws)
-        vs = ", ".join(v.text() for v in self.vs)
+    def text(self, names: _Names) -> str:
+        ws = ", ".join(names.show(w, 0) for w in self.ws)
+        vs = ", ".join(names.show(v, 0) for v in self.vs)
         return f"dot([{ws}], [{vs}])"
 
 
@@ -270,7 +294,7 @@ def __getattr__(name: str) -> Any:
         return op_names(smooth_only=True)
     if name == "ALL_OPS":
         return op_names()
-    raise AttributeError(f"module 'scalargrad.testing' has no attribute {name!r}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if TYPE_CHECKING:
@@ -323,8 +347,6 @@ def _into_domain(e: _Node, domain: tuple[float, float], room: float) -> _Node:
 
 def _sampled_bound(op: Any, boxes: list[tuple[float, float]]) -> float | None:
     """The largest magnitude of ``op``'s value on a grid over ``boxes``, with a margin; None if not finite."""
-    import itertools
-
     steps = 33 if len(boxes) == 1 else 9 if len(boxes) == 2 else 3
     grids = [[low + (high - low) * k / (steps - 1) for k in range(steps)] for low, high in boxes]
     largest = 0.0
@@ -345,37 +367,123 @@ class Expression:
     Calling it with Values builds the computation graph and returns a Value;
     calling it with floats returns a float, computed by the same operators and
     module functions (``sum`` and ``dot`` of floats by ``math.fsum``, as the
-    engine computes them). ``str`` is the formula and ``repr`` a lambda that
-    evaluates to the same function after ``from scalargrad import *``, so a
-    failing hypothesis example can be pasted and rerun as it stands.
+    engine computes them). A node used twice is one node of the graph, as a
+    variable used twice in a program is.
+
+    ``repr`` is a lambda that evaluates to the same function after
+    ``from scalargrad import *``, so a failing hypothesis example can be pasted
+    and rerun as it stands; a shared node is named where it is first computed
+    (``(t0 := tanh(x0)) * t0``), so the pasted lambda builds the same graph.
+    ``str`` is the formula written out in full, shared nodes repeated: plain
+    mathematics, which :mod:`scalargrad.cli.formula` parses too.
 
     >>> from hypothesis import find
-    >>> expr = find(expressions(n_inputs=2), lambda e: "tanh" in str(e) and "x1" in str(e))
+    >>> ops = ["add", "mul", "tanh"]
+    >>> expr = find(expressions(n_inputs=2, ops=ops), lambda e: "tanh" in str(e) and "x1" in str(e))
     >>> expr
     lambda x0, x1: tanh(x1)
     >>> expr(0.0, 0.5) == math.tanh(0.5)
     True
+    >>> from random import Random
+    >>> from hypothesis import settings
+    >>> shared = find(expressions(ops=ops), lambda e: e.shared, settings=settings(database=None), random=Random(0))
+    >>> shared
+    lambda x0: (t0 := tanh(x0)) + t0
+    >>> shared.shared, str(shared)
+    (('t0',), 'tanh(x0) + tanh(x0)')
     """
 
     def __init__(self, root: _Node, n_inputs: int) -> None:
         self._root = root
         self.n_inputs = n_inputs
-        self.formula = root.text()
+        self._shared = _shared_nodes(root)
+        self.formula = _Names(self._shared, expand=True).show(root, 0)
+        self.source = _Names(self._shared, expand=False).show(root, 0)
         self.__name__ = self.formula  # what gradcheck calls the function
+
+    @property
+    def shared(self) -> tuple[str, ...]:
+        """The names of the nodes used more than once (``t0``, ``t1``, ...), in the order they are computed.
+
+        >>> from hypothesis import find
+        >>> find(expressions(n_inputs=2, ops=["add", "tanh"]), lambda e: "x1" in str(e)).shared
+        ()
+        """
+        return tuple(self._shared.values())
 
     def __call__(self, *xs: Any) -> Any:
         if len(xs) != self.n_inputs:
             raise TypeError(f"{self!r} takes {self.n_inputs} inputs, got {len(xs)}")
-        out = self._root.evaluate(xs)
+        out = self._root.evaluate(xs, {})
         if not isinstance(out, Value) and any(isinstance(x, Value) for x in xs):
             out = Value(out)  # an expression without inputs in it is a constant
+        return out
+
+    def graph(self, *xs: float, **named: float) -> Value:
+        """The expression built on new leaves ``x0, x1, ...`` holding ``xs``, labelled for :func:`scalargrad.draw`.
+
+        Inputs are given in order or by name (``x0=0.5``). The leaves are
+        labelled ``x0, x1, ...``, each shared node by its name in ``repr``
+        (``t0, t1, ...``) and the result ``y`` (unless it is an input), so a
+        failing example can be looked at: ``sg.draw(expr.graph(0.5, -1.0))``.
+
+        >>> from random import Random
+        >>> from hypothesis import find, settings
+        >>> expr = find(expressions(ops=["add", "mul", "tanh"]), lambda e: e.shared, settings=settings(database=None), random=Random(0))
+        >>> expr
+        lambda x0: (t0 := tanh(x0)) + t0
+        >>> y = expr.graph(0.5)
+        >>> y.label, [p.label for p in y.parents], y.parents[0] is y.parents[1]
+        ('y', ['t0', 't0'], True)
+        """
+        values: list[float | None] = list(xs)
+        for key, x in named.items():
+            if not (key.startswith("x") and key[1:].isdigit()):
+                raise TypeError(f"graph() takes inputs x0, x1, ... by name, got {key}=")
+            index = int(key[1:])
+            while len(values) <= index:
+                values.append(None)
+            if values[index] is not None:
+                raise TypeError(f"graph() got input {key} twice")
+            values[index] = x
+        given = [v for v in values if v is not None]
+        if len(values) != self.n_inputs or len(given) != self.n_inputs:
+            raise TypeError(f"graph() needs the {self.n_inputs} inputs x0 to x{self.n_inputs - 1}, got {len(xs) + len(named)}")
+        leaves = [Value(float(v), label=f"x{i}") for i, v in enumerate(given)]
+        memo: dict[int, Any] = {}
+        out = self._root.evaluate(leaves, memo)
+        if not isinstance(out, Value):
+            return Value(out, label="y")  # no input in it: a constant
+        for node_id, name in self._shared.items():
+            node = memo.get(node_id)
+            if isinstance(node, Value) and node.op is not None:
+                node.label = name
+        if out.op is not None:
+            out.label = "y"
         return out
 
     def __str__(self) -> str:
         return self.formula
 
     def __repr__(self) -> str:
-        return f"lambda {', '.join(f'x{i}' for i in range(self.n_inputs))}: {self.formula}"
+        return f"lambda {', '.join(f'x{i}' for i in range(self.n_inputs))}: {self.source}"
+
+
+def _shared_nodes(root: _Node) -> dict[int, str]:
+    """The operation nodes reached more than once from ``root``, named t0, t1, ... in the order their text begins."""
+    uses: dict[int, int] = {}
+    order: list[_Node] = []  # first visits, operands in the order they are written (and computed)
+
+    def visit(node: _Node) -> None:
+        uses[id(node)] = uses.get(id(node), 0) + 1
+        if uses[id(node)] == 1:
+            order.append(node)
+            for child in node.children():
+                visit(child)
+
+    visit(root)
+    shared = [n for n in order if uses[id(n)] > 1 and n.children()]
+    return {id(n): f"t{k}" for k, n in enumerate(shared)}
 
 
 def expressions(
@@ -384,17 +492,25 @@ def expressions(
     ops: Sequence[str] | None = None,
     *,
     input_bound: float = 10.0,
+    share: bool = True,
 ) -> SearchStrategy[Expression]:
     """A strategy of random :class:`Expression` objects in ``n_inputs`` variables.
 
-    Each is a tree of at most ``max_depth`` operations drawn from ``ops``
-    (names from :data:`ALL_OPS`, default :data:`DEFAULT_OPS`: every smooth
-    operation). Domain-restricted operations are wrapped so that they are
-    defined and smooth everywhere: ``log(1 + e**2)``, ``sqrt(1 + e**2)``,
+    Each is a formula of at most ``max_depth`` nested operations drawn from
+    ``ops`` (names from :data:`ALL_OPS`, default :data:`DEFAULT_OPS`: every
+    smooth operation). Domain-restricted operations are wrapped so that they
+    are defined and smooth everywhere: ``log(1 + e**2)``, ``sqrt(1 + e**2)``,
     ``e / (1 + e**2)``, ``(1 + e**2)**c`` and ``(1 + e**2)**e``. ``"pow"`` also
-    gives integer powers ``e**2``, ``e**3`` and ``2**e``. The kinked ``relu``,
-    ``leaky_relu`` (default slope) and ``abs`` are only drawn when named, since
+    gives integer powers ``e**2``, ``e**3`` and ``2**e``. Kinked ops (``relu``,
+    ``abs``, ...: those declaring kinks) are only drawn when named, since
     finite differences fail at their kinks.
+
+    With ``share=True`` (the default) an operation already drawn may be used
+    again as an operand further on, so the graph has nodes with several
+    consumers and diamonds (``(t0 := tanh(x0)) * t0``); inputs are shared
+    whatever ``share`` says (``x0 * x0``). Hypothesis shrinks towards fresh
+    nodes, so a failure that needs a shared node keeps one and any other
+    loses it.
 
     For inputs with ``|x| <= input_bound`` (the range of :func:`finite_floats`
     by default) no intermediate value exceeds 1e4 in magnitude and the
@@ -404,6 +520,7 @@ def expressions(
     by a power of two, as in ``exp(0.5 * x0)``, whatever ``ops`` says.
 
     >>> from hypothesis import given, settings
+    >>> from scalargrad.testing import assert_gradients_match
     >>> @settings(max_examples=20, derandomize=True, database=None)
     ... @given(expressions(n_inputs=2), finite_floats(), finite_floats())
     ... def test_gradients(expr, x0, x1):
@@ -418,6 +535,8 @@ def expressions(
         raise ValueError(f"max_depth must be an int >= 0, got {max_depth!r}")
     if not (isinstance(input_bound, (int, float)) and 0.0 < input_bound <= _ARGUMENT_BUDGET):
         raise ValueError(f"input_bound must be a number in (0, {_ARGUMENT_BUDGET:g}], got {input_bound!r}")
+    if not isinstance(share, bool):
+        raise ValueError(f"share must be True or False, got {share!r}")
     chosen = op_names(smooth_only=True) if ops is None else tuple(dict.fromkeys(ops))
     known = op_names()
     unknown = [name for name in chosen if name not in known]
@@ -425,37 +544,57 @@ def expressions(
         raise ValueError(f"unknown op name(s) {unknown}; choose from {list(known)}")
     if not chosen:
         raise ValueError("ops must name at least one operation")
-    drawer = _Drawer(n_inputs, max_depth, chosen, float(input_bound))
+    drawer = _Drawer(n_inputs, max_depth, chosen, float(input_bound), share)
     return drawer.expression()
 
 
 class _Drawer:
-    """Draws expression trees top-down, each node within a magnitude budget."""
+    """Draws expressions top-down, each node within a magnitude budget, reusing finished nodes when ``share``."""
 
-    def __init__(self, n_inputs: int, max_depth: int, ops: tuple[str, ...], input_bound: float) -> None:
+    def __init__(self, n_inputs: int, max_depth: int, ops: tuple[str, ...], input_bound: float, share: bool = True) -> None:
         self.n_inputs, self.max_depth, self.ops = n_inputs, max_depth, ops
         self.input_bound = input_bound
+        self.share = share
+        # per drawn expression: the finished operation nodes with their heights, and
+        # the deepest level an operation has been drawn at within the node being drawn
+        self.pool: list[tuple[_Node, int]] = []
+        self.reach = 0
 
     def expression(self) -> SearchStrategy[Expression]:
         @st.composite
         def draw_expression(draw: Any) -> Expression:
+            self.pool, self.reach = [], 0
             return Expression(self.node(draw, 0, _MAX_MAGNITUDE), self.n_inputs)
 
         return draw_expression()
 
     # Whether to stop at a leaf is drawn first, and hypothesis shrinks towards
     # stopping, so a failing example shrinks to the least formula that still fails.
+    # Whether to reuse a finished node comes next, and hypothesis shrinks towards
+    # a fresh one, so a shared node survives shrinking only where the failure needs it.
     def node(self, draw: Any, depth: int, budget: float) -> _Node:
         if depth >= self.max_depth or (depth > 0 and not draw(st.booleans())):
             return self.leaf(draw, budget)
+        if self.share and self.pool:
+            # a finished node fits where its value is within budget and its operations within max_depth
+            usable = [(n, h) for n, h in self.pool if n.bound <= budget and h <= self.max_depth - depth]
+            if usable and draw(st.booleans()):
+                reused: _Node
+                reused, height = usable[draw(st.integers(0, len(usable) - 1))]
+                self.reach = max(self.reach, depth + height - 1)
+                return reused
         eligible = [name for name in self.ops if self.fits(name, budget)]
         if not eligible:
             return self.leaf(draw, budget)
         name = draw(st.sampled_from(eligible))
+        outer, self.reach = self.reach, depth
         draw_op: Callable[[Any, int, float], _Node] | None = getattr(self, "draw_" + name, None)
-        if draw_op is None:
-            return self.draw_any(draw, depth + 1, budget, name)
-        return draw_op(draw, depth + 1, budget)
+        made = self.draw_any(draw, depth + 1, budget, name) if draw_op is None else draw_op(draw, depth + 1, budget)
+        height = self.reach - depth + 1  # levels of operations, this one included
+        self.reach = max(outer, self.reach)
+        if made.children():
+            self.pool.append((made, height))
+        return made
 
     def leaf(self, draw: Any, budget: float) -> _Node:
         if draw(st.integers(0, 3)) < 3:
@@ -572,107 +711,3 @@ class _Drawer:
         n = draw(st.integers(2, 3)) if budget >= 3.0 else 2
         pairs = [self._product(draw, depth, budget / n) for _ in range(n)]
         return _Dot([w for w, _ in pairs], [v for _, v in pairs])
-
-
-# --------------------------------------------------------------- assertions
-
-
-def _describe(f: Callable[..., Any], inputs: Sequence[Any]) -> str:
-    shown = ", ".join(repr(x.data if isinstance(x, Value) else x) for x in inputs)
-    # A function by its name (its repr holds a memory address, different on
-    # every run); anything else, such as an Expression, by its repr.
-    name = f"{f.__module__}.{f.__qualname__}" if inspect.isfunction(f) else repr(f)
-    return f"  function: {name}\n  inputs: ({shown})"
-
-
-def assert_gradients_match(
-    f: Callable[..., Any],
-    *inputs: Any,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-) -> None:
-    """Assert that scalargrad's gradient of ``f`` at ``inputs`` matches central differences.
-
-    The check is :func:`scalargrad.gradcheck`'s; on a mismatch the
-    ``AssertionError`` carries its table (input, value, analytic, numeric,
-    difference) followed by ``f``'s repr and the inputs.
-
-    >>> import scalargrad as sg
-    >>> assert_gradients_match(lambda x, y: sg.sin(x) * y, 0.5, 2.0)
-    >>> assert_gradients_match(lambda x: x * x.data, 3.0)   # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    AssertionError: gradient of <lambda> does not match finite differences (eps=1e-06, atol=1e-05, rtol=0.001):
-      input  value  analytic  numeric  difference
-    * x0     3      3         6        3
-      function: ...<lambda>
-      inputs: (3.0)
-    """
-    try:
-        sg.gradcheck(f, *inputs, eps=eps, atol=atol, rtol=rtol)
-    except AssertionError as mismatch:
-        raise AssertionError(f"{mismatch}\n{_describe(f, inputs)}") from None
-
-
-def assert_second_derivative_matches(
-    f: Callable[..., Any],
-    *inputs: Any,
-    eps: float = 1e-6,
-    atol: float = 1e-4,
-    rtol: float = 1e-3,
-) -> None:
-    """Assert that ``grad(grad(f))`` matches central differences of ``grad(f)``.
-
-    Every second derivative ``d2f / dxi dxj`` is checked: the analytic one
-    differentiates the graph that ``grad`` builds, and the numeric one is
-    ``(g(x + eps e_j) - g(x - eps e_j)) / (2 eps)`` for ``g = grad(f, argnums=i)``.
-    They match when ``|analytic - numeric| <= atol + rtol * |numeric|``.
-
-    >>> import scalargrad as sg
-    >>> assert_second_derivative_matches(lambda x, y: sg.tanh(x * y), 0.3, -0.7)
-    >>> assert_second_derivative_matches(lambda x: x * x * x.data, 2.0)   # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    AssertionError: second derivatives of <lambda> do not match finite differences of its gradient (eps=1e-06, atol=0.0001, rtol=0.001):
-      derivative  value  analytic  numeric  difference
-    * d2/dx0dx0   2      4         8        4
-      function: ...<lambda>
-      inputs: (2.0)
-    """
-    if not inputs:
-        raise ValueError("assert_second_derivative_matches needs at least one input")
-    points = [x.data if isinstance(x, Value) else float(x) for x in inputs]
-    n = len(points)
-    every = tuple(range(n))
-    first = sg.grad(f, argnums=every)
-
-    def derivative(i: int) -> Callable[..., Any]:
-        return lambda *xs: sg.grad(f, argnums=i)(*xs)
-
-    analytic = [sg.grad(derivative(i), argnums=every)(*points) for i in range(n)]
-    numeric: list[list[float]] = [[0.0] * n for _ in range(n)]
-    for j in range(n):
-        plus, minus = list(points), list(points)
-        plus[j] += eps
-        minus[j] -= eps
-        for i, (up, down) in enumerate(zip(first(*plus), first(*minus))):
-            numeric[i][j] = (up - down) / (2.0 * eps)
-    rows, ok = [], True
-    for i in range(n):
-        for j in range(n):
-            a, b = float(analytic[i][j]), numeric[i][j]
-            good = abs(a - b) <= atol + rtol * abs(b) if math.isfinite(a) and math.isfinite(b) else a == b
-            ok = ok and good
-            rows.append((("  " if good else "* ") + f"d2/dx{i}dx{j}", points[j], a, b, abs(a - b)))
-    if ok:
-        return
-    header = ("  derivative", "value", "analytic", "numeric", "difference")
-    cells = [header] + [(r[0], *(f"{v:.9g}" for v in r[1:])) for r in rows]
-    widths = [max(len(row[c]) for row in cells) for c in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
-    name = getattr(f, "__name__", type(f).__name__)
-    raise AssertionError(
-        f"second derivatives of {name} do not match finite differences of its gradient "
-        f"(eps={eps!r}, atol={atol!r}, rtol={rtol!r}):\n" + "\n".join(lines) + "\n" + _describe(f, inputs)
-    )
