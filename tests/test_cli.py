@@ -612,6 +612,101 @@ def test_console_script_usage_error_has_no_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+# ------------------------------------------------- issue 13: what the fuzzer found
+
+
+def balanced_sum(terms: int, term: str = "x*w") -> str:
+    """``(x*w+x*w)+(...)``: a sum of ``terms`` terms that nests only log2(terms) deep."""
+    parts = [term] * terms
+    while len(parts) > 1:
+        parts = [f"({a}+{b})" for a, b in zip(parts[::2], parts[1::2])] + (parts[-1:] if len(parts) % 2 else [])
+    return parts[0]
+
+
+def test_draw_steps_refuses_a_graph_too_big_to_step_through(tmp_path, capsys, monkeypatch):
+    # An 8 KB formula of 4,000 nodes ran past 60 s and 2.7 GB: one frame per node, each drawing every node.
+    monkeypatch.chdir(tmp_path)
+    formula = balanced_sum(1300)
+    assert 7000 < len(formula) < 10_000
+    code, out, err = run_main(capsys, ["draw", formula, "x=1", "w=2", "--steps", "frames"])
+    line = assert_usage_error(code, err, "--steps", f"the most is {cli.MAX_STEP_FRAMES} frames", "--collapse")
+    assert "2602 frames of 2601 nodes" in line  # x, w, 1300 products, 1299 sums
+    assert out == ""  # refused before any work
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_draw_steps_counts_the_frames_it_would_draw(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    monkeypatch.setattr(cli, "require_dot", lambda: None)
+    monkeypatch.setattr(cli, "step_frames", lambda *args, **kwargs: calls.append(args) or [])
+    monkeypatch.setattr(cli, "write_frames", lambda frames, folder, format: [])
+    monkeypatch.setattr(cli, "write_stepper", lambda frames, path: path)
+    # x and 198 additions are 199 drawn nodes: 200 frames, the most allowed.
+    code, _, err = run_main(capsys, ["draw", balanced_sum(199, "x"), "x=1", "--steps", "frames"])
+    assert code == 0, err
+    assert len(calls) == 1
+    code, _, err = run_main(capsys, ["draw", balanced_sum(200, "x"), "x=1", "--steps", "frames"])
+    assert_usage_error(code, err, "--steps would draw 201 frames of 200 nodes each")
+    # Collapsed, a big formula is four frames: x, w, f and the forward pass.
+    code, _, err = run_main(capsys, ["draw", balanced_sum(1300), "x=1", "w=2", "--collapse", "--steps", "frames"])
+    assert code == 0, err
+    assert len(calls) == 2
+
+
+def test_draw_a_non_finite_constant_exponent(tmp_path):
+    # scalargrad draw "x**1e309" x=2 printed a traceback.
+    result = run_cli(["draw", "x**1e309", "x=2", "--explain", "x"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("f = inf\n∂f/∂x = inf\n")
+    assert "x^inf" in result.stdout and "digraph" in result.stdout
+
+
+@pytest.fixture
+def path_with_broken_dot(tmp_path: Path) -> dict[str, str]:
+    """An environment whose ``dot`` fails as graphviz does on a label it cannot read."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    dot = bin_dir / "dot"
+    dot.write_text("#!/bin/sh\ncat >/dev/null\necho 'Error: syntax error in line 1 near ]' >&2\nexit 1\n")
+    dot.chmod(0o755)
+    return {**os.environ, "PATH": str(bin_dir)}
+
+
+def test_graphviz_failing_is_one_line_naming_the_file(tmp_path, path_with_broken_dot):
+    result = run_cli(["draw", *TANH_ARGS, "-o", "g.svg"], tmp_path, env=path_with_broken_dot)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("scalargrad draw: error: graphviz's dot could not render g.svg (exit status 1)")
+    assert "syntax error in line 1" in line
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_a_bug_is_one_line_not_a_traceback(capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("something deep inside")
+
+    monkeypatch.setattr(cli, "draw", broken)
+    code, _, err = run_main(capsys, ["draw", "x*2", "x=1"])
+    assert code == 1
+    assert "Traceback" not in err
+    assert err.startswith("scalargrad draw: internal error: RuntimeError: something deep inside")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    ("draw x*2 x=1", r"main\(\) takes a list of argument strs .* got str 'draw x\*2 x=1'"),
+    (["draw", 2], r"main\(\): argv\[1\] is int 2, not a str"),
+    (b"draw", r"main\(\) takes a list of argument strs"),
+])
+def test_main_with_arguments_of_the_wrong_type(argv, message):
+    with pytest.raises(TypeError, match=message):
+        cli.main(argv)
+
+
 # ---------------------------------------------------------------------- help
 
 

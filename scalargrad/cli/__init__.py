@@ -5,8 +5,9 @@ library call a notebook can make too (:mod:`scalargrad.cli.walkthrough`,
 :mod:`scalargrad.cli.formula`, :func:`scalargrad.draw`, :mod:`scalargrad.viz.writers`).
 
 Exit codes: 0 on success, 2 for a usage error (bad option, bad formula, bad
-input value), 1 when the work itself fails (no graphviz, a file that cannot
-be written). Errors are one or two lines on stderr, never a traceback.
+input value, ``--steps`` for a graph too big to step through), 1 when the
+work itself fails (no graphviz, graphviz failing on a picture, a file that
+cannot be written). Errors are one or two lines on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -24,16 +25,25 @@ from scalargrad.viz.drawing import RANKDIRS, draw, step_frames
 from scalargrad.viz.explanation import explain
 from scalargrad.cli.formula import FormulaError, functions, InputError, parse_assignments, parse_formula
 from scalargrad.viz.notation import number
-from scalargrad.viz.trace import trace
+from scalargrad.viz.trace import given, trace
 from scalargrad.cli.walkthrough import (
     I1, LEARNING_RATE, PICTURE_FORMATS, TARGET, TOLERANCE, W1, W2, build, derivation, train, write_pictures,
 )
-from scalargrad.viz.writers import GraphvizNotFound, format_of, require_dot, write, write_frames, write_stepper
+from scalargrad.viz.writers import (
+    GraphvizNotFound, RenderError, format_of, require_dot, write, write_frames, write_stepper,
+)
 
 __all__ = ["main"]
 
 USAGE_ERROR = 2
 FAILURE = 1
+
+MAX_STEP_FRAMES = 200
+"""The most frames ``draw --steps`` writes (one per drawn node, and the forward pass).
+
+Every frame draws every node, so the work grows with the square of the
+graph's size: 200 frames of 199 nodes take seconds, 4,000 of 4,000 hours.
+"""
 
 TOP_EXAMPLES = """\
 examples:
@@ -75,6 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
       ∂f/∂x = (4) = 4
     0
     """
+    if argv is not None:
+        if isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence):
+            raise TypeError(f"main() takes a list of argument strs (or None for sys.argv[1:]), got {given(argv)}")
+        for k, arg in enumerate(argv):
+            if not isinstance(arg, str):
+                raise TypeError(f"main(): argv[{k}] is {given(arg)}, not a str")
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -95,7 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FormulaError, InputError) as error:
         caret = error.caret() if isinstance(error, FormulaError) else ""
         return _usage_error(args, str(error), caret)
-    except (GraphvizNotFound, ImportError, OSError, ValueError) as error:
+    except _TooBig as error:
+        return _usage_error(args, str(error))
+    except (GraphvizNotFound, RenderError, ImportError, OSError, ValueError) as error:
         if isinstance(error, BrokenPipeError):
             # The reader went away (`| head`): stop quietly, as Python's docs advise.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -104,6 +122,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return FAILURE
     except KeyboardInterrupt:
         return 130
+    except MemoryError:
+        print(f"scalargrad {args.command}: error: out of memory", file=sys.stderr)
+        return FAILURE
+    except Exception as error:  # a bug: still one line, never a traceback, as promised above
+        print(
+            f"scalargrad {args.command}: internal error: {type(error).__name__}: {_clipped(str(error))} "
+            "(this is a bug in scalargrad; please report it with the command that caused it)",
+            file=sys.stderr,
+        )
+        return FAILURE
+
+
+class _TooBig(Exception):
+    """The graph is too big for what was asked (``--steps``): a usage error, said before any work."""
+
+
+def _clipped(text: str, most: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _usage_error(args: argparse.Namespace, message: str, caret: str = "") -> int:
@@ -205,6 +242,14 @@ def _draw(args: argparse.Namespace, out: TextIO) -> int:
     if args.explain is not None and args.explain not in formula.inputs:
         raise InputError([f"--explain {args.explain}: not an input of the formula (its inputs: {', '.join(formula.inputs)})"])
     record = trace(root)
+    if args.steps is not None:
+        # One frame per drawn node, each drawing them all: refuse a big graph before any work.
+        drawn = sum(1 for i, node in enumerate(record.nodes) if i == record.root or not args.collapse or node.label)
+        if drawn + 1 > MAX_STEP_FRAMES:
+            raise _TooBig(
+                f"--steps would draw {drawn + 1} frames of {drawn} nodes each; the most is {MAX_STEP_FRAMES} frames. "
+                + ("Draw a smaller formula" if args.collapse else "Add --collapse (one frame per input), or draw a smaller formula")
+            )
     print(f"{root.label} = {number(root.data)}", file=out)
     for name in formula.inputs:
         print(f"∂{root.label}/∂{name} = {number(record.gradient_of(name))}", file=out)

@@ -21,6 +21,7 @@ writes the pictures with :func:`write_pictures`, and trains.
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from scalargrad.viz.drawing import draw, path_view, step_frames
 from scalargrad.viz.explanation import explain
-from scalargrad.viz.trace import trace
+from scalargrad.viz.trace import given, trace
 from scalargrad.value import Value
 from scalargrad.viz.writers import require_dot, write, write_frames, write_gif, write_stepper
 
@@ -53,7 +54,14 @@ def build(w1: float = W1, w2: float = W2, i1: float = I1, target: float = TARGET
     >>> f"{E.data:.6f}", [node.label for node in topological_order(E) if node.label]
     ('0.056544', ['i1', 'w1', 'neth', 'outh', 'w2', 'neto', 'outo', 'E'])
     """
+    for name, x in (("w1", w1), ("w2", w2), ("i1", i1), ("target", target)):
+        _check_real(x, name, "build")
     return _forward(w1, w2, i1, target)[0]
+
+
+def _check_real(x: object, argument: str, function: str) -> None:
+    if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{function}() takes a real number as {argument}, got {given(x)}")
 
 
 def _forward(w1: float, w2: float, i1: float = I1, target: float = TARGET) -> tuple[Value, Value, Value, Value]:
@@ -97,6 +105,12 @@ def train(
     >>> train(lr=2.0).iterations < train().iterations       # a bolder step gets there sooner
     True
     """
+    _check_real(lr, "lr", "train")
+    _check_real(tolerance, "tolerance", "train")
+    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int):
+        raise TypeError(f"train() takes an int as max_iterations, got {given(max_iterations)}")
+    if on_iteration is not None and not callable(on_iteration):
+        raise TypeError(f"train() takes a function of (iteration, E) or None as on_iteration, got {given(on_iteration)}")
     w1, w2 = W1, W2
     for iteration in range(1, max_iterations + 1):
         error, weight1, weight2, outo = _forward(w1, w2)
@@ -116,6 +130,8 @@ def derivation(E: Value | None = None) -> str:
     >>> print(derivation().splitlines()[-1])
       ∂E/∂w1 = (-0.336286)(0.245941)(0.5)(0.249844)(0.1) = -0.001033
     """
+    if E is not None and not isinstance(E, Value):
+        raise TypeError(f"derivation() takes the example's E (a Value, from build()) or None as E, got {given(E)}")
     record = trace(build() if E is None else E)
     return explain(record, "w2", collapse=True).text + "\n\n" + explain(record, "w1", collapse=True, forward=False).text
 
@@ -141,6 +157,13 @@ def write_pictures(out: str | os.PathLike[str], formats: Sequence[str] = ("svg",
     ...
     ValueError: unknown format 'jpeg'; choose from svg, png, html, gif
     """
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"write_pictures() takes a folder path (a str or os.PathLike) as out, got {given(out)}")
+    if isinstance(formats, (str, bytes)) or not isinstance(formats, Sequence):
+        raise TypeError(f"write_pictures() takes a list of format names as formats, got {given(formats)}")
+    for k, f in enumerate(formats):
+        if not isinstance(f, str):
+            raise TypeError(f"write_pictures(): formats[{k}] is {given(f)}, not a format name (a str)")
     unknown = [f for f in formats if f not in PICTURE_FORMATS]
     if unknown:
         raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(PICTURE_FORMATS)}")

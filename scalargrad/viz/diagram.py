@@ -29,15 +29,22 @@ The worked example of seed 003, collapsed, is the tutorial's picture:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+import heapq
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
 
 from scalargrad.backward import chain_rule
 from scalargrad.viz.notation import TEXT, Expr, Style, derivative_expression, number, op_expression, partial
-from scalargrad.viz.trace import Trace, trace
+from scalargrad.viz.trace import Trace, _listed, check_bool, given, trace
 from scalargrad.value import Value
 
 __all__ = ["Diagram", "DiagramEdge", "DiagramNode", "DiagramStep", "Term", "diagram"]
+
+# Characters no picture or document can show as themselves: C0 and C1 controls,
+# lone surrogates (no encoding has them) and U+FFFE/U+FFFF (not characters in XML).
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 # A formula longer than this stops expanding folded nodes and shows "…".
 _MAX_FORMULA = 80
@@ -57,21 +64,53 @@ class DiagramNode:
     is_leaf: bool
 
 
+class _WrittenOnDemand:
+    """A dataclass field holding a str, or a function that writes it when it is first read (then kept).
+
+    A diagram's edges carry their derivative in symbols, but writing one runs
+    the op's derivative rule, and for a node of k operands that costs k per
+    edge: k² for the node. Most readers (a picture) never look, so each edge's
+    formula is written when someone does.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> str: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> str: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> str:
+        if instance is None:
+            return ""  # the field's default
+        value: str | Callable[[], str] = instance.__dict__[self.slot]
+        if not isinstance(value, str):
+            value = instance.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, instance: object, value: str | Callable[[], str]) -> None:
+        instance.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class DiagramEdge:
     """An edge ``source -> target`` (positions in ``Diagram.nodes``) and d target / d source.
 
     ``formula`` is the derivative in symbols (``"w2"``, ``"outo × (1 - outo)"``)
     for a direct edge (``operand`` says which operand of the target the source
-    is), ``""`` for an edge folded from several (``operand`` is -1).
+    is), ``""`` for an edge folded from several (``operand`` is -1). A diagram
+    writes it when it is first read.
     """
 
     source: int
     target: int
     derivative: float
-    formula: str
+    formula: _WrittenOnDemand = _WrittenOnDemand()
     masked: bool = False
     operand: int = -1  # for a direct edge, which operand of the target the source is
+
+    def __getstate__(self) -> dict[str, object]:  # pickle the formula, not the function that writes it
+        return {**self.__dict__, "_formula": self.formula}
 
     @property
     def direct(self) -> bool:
@@ -100,7 +139,12 @@ class DiagramStep:
 
 @dataclass(frozen=True)
 class Diagram:
-    """The drawn nodes (in topological order), edges, and steps (from the root down)."""
+    """The drawn nodes (in topological order), edges, and steps (from the root down).
+
+    Look-ups by name, the edges into and out of each node, and the formula
+    writers are indexed once, on first use, so reading a whole diagram costs
+    time in proportion to its size.
+    """
 
     nodes: tuple[DiagramNode, ...]
     edges: tuple[DiagramEdge, ...]
@@ -108,69 +152,160 @@ class Diagram:
     root: int
     collapsed: bool
     trace: Trace = field(repr=False)
+    _index: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def formula(self, position: int, style: Style = TEXT, values: bool = False) -> str:
         """What made the drawn node at ``position``, over drawn nodes (their values with ``values=True``).
 
         ``""`` for a leaf. Undrawn nodes are written out in full, constants as numbers.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> d = diagram(x * x + 1)
+        >>> d.formula(1), d.formula(2), d.formula(2, values=True)
+        ('x × x', 'n1 + 1', '9 + 1')
         """
+        self._check_position(position, "formula")
+        _check_style(style, "formula")
+        check_bool(values, "values", "Diagram.formula")
+        return self._formula(position, style, values)
+
+    def _formula(self, position: int, style: Style, values: bool) -> str:
+        """``formula`` without the argument checks, for renderers that read every node."""
         index = self.nodes[position].index
-        return "" if self.trace.nodes[index].is_leaf else _Writer(self, style, values).formula(index).text
+        return "" if self.trace.nodes[index].is_leaf else self._writer(style, values).formula(index).text
 
     def derivative_formula(self, edge: DiagramEdge, style: Style = TEXT) -> str:
-        """The edge's local derivative in symbols; ``""`` for an edge folded from several."""
+        """The edge's local derivative in symbols; ``""`` for an edge folded from several.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> y = x.sin(); y.label = "y"
+        >>> d = diagram(y)
+        >>> d.derivative_formula(d.edges[0])
+        'cos(x)'
+        """
+        _check_edge(edge, "derivative_formula")
+        _check_style(style, "derivative_formula")
         if not edge.direct:
             return ""
-        target = self.trace.nodes[self.nodes[edge.target].index]
-        assert target.op is not None
-        writer = _Writer(self, style, values=False)
-        operands = [writer.operand(p) for p in target.parents]
-        data = [self.trace.nodes[p].data for p in target.parents]
-        output = Expr.name(target.name, style)
-        return derivative_expression(target.op, target.params, operands, output, edge.operand, data, style).text
+        if style == TEXT and edge.formula:
+            return edge.formula
+        key = ("derivative", style, edge.target, edge.operand)
+        written: str | None = self._index.get(key)
+        if written is None:
+            target = self.nodes[edge.target].index
+            written = self._index[key] = _derivative(self.trace, self._writer(style, False), target, edge.operand, style)
+        return written
 
     def position(self, name: str) -> int:
-        """Where the node named ``name`` is in ``nodes``; ``KeyError`` listing the names if none is."""
-        found = [i for i, node in enumerate(self.nodes) if node.name == name]
+        """Where the node named ``name`` is in ``nodes``; ``KeyError`` listing the names if none is.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> y = x.exp(); y.label = "y"
+        >>> diagram(y).position("y")
+        1
+        """
+        return self._position_of(name, "position")
+
+    def _position_of(self, name: object, method: str) -> int:
+        if not isinstance(name, str):
+            raise TypeError(f"Diagram.{method}() takes the name of a node (a str), got {given(name)}")
+        names = self._lookup("names")
+        found = names.get(name, [])
         if len(found) == 1:
-            return found[0]
+            return int(found[0])
         if not found:
-            names = ", ".join(node.name for node in self.nodes)
-            raise KeyError(f"no node named {name!r} in this drawing (its nodes: {names})")
+            raise KeyError(
+                f"no node named {name!r} in this drawing (its nodes: {_listed(node.name for node in self.nodes)})"
+            )
         raise ValueError(f"{len(found)} nodes are named {name!r}; give them distinct labels")
 
     def step_of(self, name: str) -> DiagramStep:
-        """The step that completes the gradient of the node named ``name``."""
-        position = self.position(name)
-        return next(step for step in self.steps if step.node == position)
+        """The step that completes the gradient of the node named ``name``.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> y = x * x; y.label = "y"
+        >>> diagram(y).step_of("x").gradient
+        6.0
+        """
+        step: DiagramStep = self._lookup("steps")[self._position_of(name, "step_of")]
+        return step
 
     def edges_into(self, name: str) -> list[DiagramEdge]:
-        """The edges whose target is the node named ``name``, in operand order."""
-        position = self.position(name)
-        return [edge for edge in self.edges if edge.target == position]
+        """The edges whose target is the node named ``name``, in operand order.
+
+        >>> from scalargrad import Value
+        >>> a, b = Value(2.0, label="a"), Value(5.0, label="b")
+        >>> c = a * b; c.label = "c"
+        >>> [edge.derivative for edge in diagram(c).edges_into("c")]
+        [5.0, 2.0]
+        """
+        into: list[list[int]] = self._lookup("into")
+        return [self.edges[e] for e in into[self._position_of(name, "edges_into")]]
 
     def partial(self, edge: DiagramEdge, style: Style = TEXT) -> str:
-        """The edge's derivative as a symbol: ``∂neto/∂w2``."""
+        """The edge's derivative as a symbol: ``∂neto/∂w2``.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> y = x.exp(); y.label = "y"
+        >>> d = diagram(y)
+        >>> d.partial(d.edges[0])
+        '∂y/∂x'
+        """
+        _check_edge(edge, "partial")
+        _check_style(style, "partial")
         return partial(self.nodes[edge.target].name, self.nodes[edge.source].name, style)
 
     def edge_caption(self, edge: DiagramEdge) -> str:
-        """``∂neto/∂w2 = 0.512497``."""
+        """``∂neto/∂w2 = 0.512497``.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> y = 2 * x; y.label = "y"
+        >>> d = diagram(y)
+        >>> d.edge_caption(d.edges[0])
+        '∂y/∂x = 2'
+        """
+        _check_edge(edge, "edge_caption")
         return f"{self.partial(edge)} = {number(edge.derivative)}"
 
     def gradient_symbol(self, node: int, style: Style = TEXT) -> str:
-        """d root / d node: ``∂E/∂neto``."""
+        """d root / d node: ``∂E/∂neto``.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> y = x.exp(); y.label = "y"
+        >>> diagram(y).gradient_symbol(0)
+        '∂y/∂x'
+        """
+        self._check_position(node, "gradient_symbol")
+        _check_style(style, "gradient_symbol")
         return partial(self.nodes[self.root].name, self.nodes[node].name, style)
 
     def step_caption(self, step: DiagramStep) -> str:
         """The step as an equation: symbols, then numbers, then the result.
 
         The root's step is the seed (``∂E/∂E = 1``).
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> y = 2 * x; y.label = "y"
+        >>> d = diagram(y)
+        >>> d.step_caption(d.steps[0]), d.step_caption(d.steps[1])
+        ('∂y/∂y = 1', '∂y/∂x = ∂y/∂y × ∂y/∂x = 1 × 2 = 2')
         """
+        if not isinstance(step, DiagramStep):
+            raise TypeError(f"Diagram.step_caption() takes a DiagramStep (from .steps), got {given(step)}")
         symbol = self.gradient_symbol(step.node)
         if step.node == self.root:
             return f"{symbol} = {number(step.gradient)}"
+        root_name = self.nodes[self.root].name
         symbols = " + ".join(
-            f"{self.gradient_symbol(self.edges[t.edge].target)} × {self.partial(self.edges[t.edge])}"
+            f"{partial(root_name, self.nodes[self.edges[t.edge].target].name)} × {self.partial(self.edges[t.edge])}"
             for t in step.terms
         )
         # A negative number after "×" or "+" goes in parentheses: 1 × (-0.336286).
@@ -184,35 +319,51 @@ class Diagram:
         """Paths from the node named ``name`` up to the root, as edge positions; and how many there are.
 
         At most ``MAX_PATHS`` paths are listed (in a DAG their number can grow
-        exponentially); the count is always exact.
+        exponentially); the count is always exact. Each path lists its edges
+        from the node named ``name`` up.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> y = x * x.exp(); y.label = "y"
+        >>> diagram(y).paths("x")
+        ([(0, 2), (1,)], 2)
         """
-        start = self.position(name)
-        outgoing: list[list[int]] = [[] for _ in self.nodes]
-        for i, edge in enumerate(self.edges):
-            outgoing[edge.source].append(i)
-        # Count first, from the root down (targets have larger positions), so listing can stop early.
-        counts = [0] * len(self.nodes)
-        counts[self.root] = 1
-        for position in range(len(self.nodes) - 1, -1, -1):
-            if position != self.root:
-                counts[position] = sum(counts[self.edges[e].target] for e in outgoing[position])
+        start = self._position_of(name, "paths")
+        out: list[list[int]] = self._lookup("out")
+        counts: list[int] = self._lookup("counts")
+        edges = self.edges
         listed: list[tuple[int, ...]] = []
-        stack: list[tuple[int, tuple[int, ...]]] = [(start, ())]
+        # A path so far is a linked list (last edge, the path before it), so a step up costs O(1).
+        stack: list[tuple[int, Any]] = [(start, None)]
         while stack and len(listed) < MAX_PATHS:
             position, path = stack.pop()
             if position == self.root:
-                listed.append(path)
+                taken: list[int] = []
+                while path is not None:
+                    taken.append(path[0])
+                    path = path[1]
+                listed.append(tuple(reversed(taken)))
                 continue
-            for e in reversed(outgoing[position]):
-                stack.append((self.edges[e].target, path + (e,)))
+            for e in reversed(out[position]):
+                target = edges[e].target
+                if counts[target]:
+                    stack.append((target, (e, path)))
         return listed, counts[start]
 
     def path_caption(self, name: str) -> str:
-        """``∂E/∂w1 = (-0.336286)(0.245941)(0.5)(0.249844)(0.1) = -0.001033``: one product per path, summed."""
+        """``∂E/∂w1 = (-0.336286)(0.245941)(0.5)(0.249844)(0.1) = -0.001033``: one product per path, summed.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> y = 2 * x; y.label = "y"
+        >>> diagram(y).path_caption("x")
+        '∂y/∂x = (2) = 2'
+        """
+        position = self._position_of(name, "path_caption")
         listed, count = self.paths(name)
-        symbol = self.gradient_symbol(self.position(name))
-        gradient = number(self.nodes[self.position(name)].grad)
-        if self.position(name) == self.root:
+        symbol = self.gradient_symbol(position)
+        gradient = number(self.nodes[position].grad)
+        if position == self.root:
             return f"{symbol} = 1"
         products = [
             "".join(f"({number(self.edges[e].derivative)})" for e in reversed(path)) for path in listed
@@ -220,6 +371,63 @@ class Diagram:
         if count > len(listed):
             products.append(f"… ({count - len(listed)} more paths)")
         return f"{symbol} = {' + '.join(products)} = {gradient}"
+
+    # ------------------------------------------------------------ indexes
+
+    def _lookup(self, what: str) -> Any:
+        """One of the diagram's indexes, built on first use."""
+        found = self._index.get(what)
+        if found is None:
+            found = self._index[what] = getattr(self, f"_build_{what}")()
+        return found
+
+    def _build_names(self) -> dict[str, list[int]]:
+        names: dict[str, list[int]] = {}
+        for position, node in enumerate(self.nodes):
+            names.setdefault(node.name, []).append(position)
+        return names
+
+    def _build_steps(self) -> dict[int, DiagramStep]:
+        return {step.node: step for step in self.steps}
+
+    def _build_into(self) -> list[list[int]]:
+        into: list[list[int]] = [[] for _ in self.nodes]
+        for e, edge in enumerate(self.edges):
+            into[edge.target].append(e)
+        return into
+
+    def _build_out(self) -> list[list[int]]:
+        out: list[list[int]] = [[] for _ in self.nodes]
+        for e, edge in enumerate(self.edges):
+            out[edge.source].append(e)
+        return out
+
+    def _build_counts(self) -> list[int]:
+        """How many paths lead from each drawn node up to the root (targets come after sources)."""
+        out: list[list[int]] = self._lookup("out")
+        counts = [0] * len(self.nodes)
+        counts[self.root] = 1
+        for position in range(len(self.nodes) - 1, -1, -1):
+            if position != self.root:
+                counts[position] = sum(counts[self.edges[e].target] for e in out[position])
+        return counts
+
+    def _writer(self, style: Style, values: bool) -> _Writer:
+        key = ("writer", style, values)
+        writer: _Writer | None = self._index.get(key)
+        if writer is None:
+            drawn: set[int] = self._lookup("drawn")
+            writer = self._index[key] = _Writer(self.trace, drawn, style, values)
+        return writer
+
+    def _build_drawn(self) -> set[int]:
+        return {node.index for node in self.nodes}
+
+    def _check_position(self, position: object, method: str) -> None:
+        if isinstance(position, bool) or not isinstance(position, int):
+            raise TypeError(f"Diagram.{method}() takes a position in .nodes (an int), got {given(position)}")
+        if not -len(self.nodes) <= position < len(self.nodes):
+            raise IndexError(f"Diagram.{method}(): no node at position {position} (the diagram has {len(self.nodes)})")
 
 
 def diagram(root: Value | Trace, collapse: bool = False) -> Diagram:
@@ -232,41 +440,121 @@ def diagram(root: Value | Trace, collapse: bool = False) -> Diagram:
     >>> [d.edge_caption(e) for e in d.edges], d.step_caption(d.step_of("x"))
     (['∂y/∂x = 3', '∂y/∂x = 3'], '∂y/∂x = ∂y/∂y × ∂y/∂x + ∂y/∂y × ∂y/∂x = 1 × 3 + 1 × 3 = 6')
     """
-    record = root if isinstance(root, Trace) else trace(root)
+    if not isinstance(root, (Value, Trace)):
+        raise TypeError(f"diagram() takes a scalargrad Value (or a Trace) as root, got {given(root)}")
+    check_bool(collapse, "collapse", "diagram")
+    return _diagram(root if isinstance(root, Trace) else trace(root), collapse)
+
+
+def _diagram(record: Trace, collapse: bool) -> Diagram:
     shown = [
         i for i, node in enumerate(record.nodes) if i == record.root or not collapse or node.label
     ]
-    sketch = _Builder(record, shown, collapse).build()
-    # Formulas are written by the diagram itself (it knows which nodes are drawn).
-    return replace(
-        sketch,
-        nodes=tuple(replace(node, formula=sketch.formula(i)) for i, node in enumerate(sketch.nodes)),
-        edges=tuple(replace(edge, formula=sketch.derivative_formula(edge)) for edge in sketch.edges),
-    )
+    return _Builder(record, shown, collapse).build()
+
+
+def visible(text: str) -> str:
+    r"""``text`` with every character that cannot be shown replaced by one that can.
+
+    C0 controls become their Unicode control pictures (a newline is ``␊``, a tab
+    ``␉``), DEL ``␡``; C1 controls, lone surrogates and U+FFFE/U+FFFF become
+    U+FFFD. Names are shown this way in every picture and derivation, so a
+    label can neither break a line nor upset graphviz's XML reader.
+
+    >>> visible("a\nb\x00c\x7f")
+    'a␊b␀c␡'
+    """
+    if _INVISIBLE.search(text) is None:
+        return text
+    return _INVISIBLE.sub(_picture, text)
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def _check_style(style: object, method: str) -> None:
+    if not isinstance(style, Style):
+        raise TypeError(
+            f"Diagram.{method}() takes a notation Style (notation.TEXT or notation.LATEX) as style, got {given(style)}"
+        )
+
+
+def _check_edge(edge: object, method: str) -> None:
+    if not isinstance(edge, DiagramEdge):
+        raise TypeError(f"Diagram.{method}() takes a DiagramEdge (from .edges), got {given(edge)}")
 
 
 class _Writer:
-    """Writes formulas over a diagram's drawn nodes: names (or values), constants as numbers."""
+    """Writes formulas over a diagram's drawn nodes: names (or values), constants as numbers.
 
-    def __init__(self, d: Diagram, style: Style, values: bool) -> None:
-        self.trace = d.trace
-        self.drawn = {node.index for node in d.nodes}
+    Each undrawn node's formula is written once and kept, and written without
+    recursion (parents before children), whatever the depth of the graph.
+    """
+
+    def __init__(self, record: Trace, drawn: set[int], style: Style, values: bool) -> None:
+        self.nodes = record.nodes
+        self.drawn = drawn
         self.style = style
         self.values = values
+        self.written: dict[int, Expr] = {}
+        self.arguments: dict[int, tuple[list[Expr], list[float]]] = {}
+
+    def operands(self, index: int) -> tuple[list[Expr], list[float]]:
+        """Node ``index``'s operands as written, and their values; kept, since each of its edges asks."""
+        found = self.arguments.get(index)
+        if found is None:
+            parents = self.nodes[index].parents
+            found = self.arguments[index] = (
+                [self.operand(p) for p in parents], [self.nodes[p].data for p in parents]
+            )
+        return found
 
     def operand(self, index: int) -> Expr:
-        node = self.trace.nodes[index]
+        node = self.nodes[index]
         if node.is_leaf and not node.label:
             return Expr.number(node.data, self.style)
-        if index in self.drawn:
+        if index in self.drawn or node.is_leaf:
             return Expr.number(node.data, self.style) if self.values else Expr.name(node.name, self.style)
         expression = self.formula(index)
         return expression if len(expression.text) <= _MAX_FORMULA else Expr("…")
 
     def formula(self, index: int) -> Expr:
-        node = self.trace.nodes[index]
-        assert node.op is not None
-        return op_expression(node.op, node.params, [self.operand(p) for p in node.parents], self.style)
+        found = self.written.get(index)
+        if found is not None:
+            return found
+        nodes, written, drawn = self.nodes, self.written, self.drawn
+        stack = [index]
+        while stack:
+            i = stack[-1]
+            if i in written:
+                stack.pop()
+                continue
+            # Undrawn interior parents are written into this formula: write them first.
+            missing = [
+                p for p in nodes[i].parents
+                if p not in written and p not in drawn and not nodes[p].is_leaf
+            ]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            node = nodes[i]
+            assert node.op is not None
+            written[i] = op_expression(node.op, node.params, [self.operand(p) for p in node.parents], self.style)
+        return written[index]
+
+
+def _derivative(record: Trace, writer: _Writer, target_index: int, operand: int, style: Style) -> str:
+    """d (node ``target_index``) / d (its operand ``operand``), in symbols."""
+    target = record.nodes[target_index]
+    assert target.op is not None
+    operands, data = writer.operands(target_index)
+    output = Expr.name(target.name, style)
+    return derivative_expression(target.op, target.params, operands, output, operand, data, style).text
 
 
 class _Builder:
@@ -282,11 +570,13 @@ class _Builder:
 
     def build(self) -> Diagram:
         record = self.trace
+        drawn = set(self.position)
+        writer = _Writer(record, drawn, TEXT, False)
         nodes = tuple(
             DiagramNode(
                 index=index,
                 name=record.nodes[index].name,
-                formula="",
+                formula="" if record.nodes[index].is_leaf else writer.formula(index).text,
                 data=record.nodes[index].data,
                 grad=record.nodes[index].grad,
                 is_leaf=record.nodes[index].is_leaf,
@@ -295,35 +585,42 @@ class _Builder:
         )
         edges: list[DiagramEdge] = []
         for index in self.position:
-            edges.extend(self._edges_into(index))
+            edges.extend(self._edges_into(index, writer))
+        # Each node's terms: its outgoing edges, consumers from the root down (as
+        # backward() adds them), a consumer's operands in order.
+        outgoing: list[list[int]] = [[] for _ in nodes]
+        for e, edge in enumerate(edges):
+            outgoing[edge.source].append(e)
         steps = []
         for index in sorted(self.position, reverse=True):
             position = self.position[index]
+            ordered = sorted(outgoing[position], key=lambda e: -edges[e].target)
             terms = tuple(
-                Term(e, nodes[edge.target].grad, edge.derivative, _product(nodes[edge.target].grad, edge))
-                for e, edge in sorted(
-                    ((e, edge) for e, edge in enumerate(edges) if edge.source == position),
-                    key=lambda item: -item[1].target,  # consumers from the root down, as backward() adds them
-                )
+                Term(e, nodes[edges[e].target].grad, edges[e].derivative, _product(nodes[edges[e].target].grad, edges[e]))
+                for e in ordered
             )
             steps.append(DiagramStep(position, record.nodes[index].grad, terms))
-        return Diagram(nodes, tuple(edges), tuple(steps), self.position[record.root], self.collapse, record)
+        d = Diagram(nodes, tuple(edges), tuple(steps), self.position[record.root], self.collapse, record)
+        d._index[("writer", TEXT, False)] = writer  # the same formulas, already written
+        d._index["drawn"] = drawn
+        return d
 
-    def _edges_into(self, target: int) -> list[DiagramEdge]:
+    def _edges_into(self, target: int, writer: _Writer) -> Iterator[DiagramEdge]:
         record = self.trace
         here = self.position[target]
         if not self.collapse:
-            return [self._direct(parent, target, k) for k, parent in enumerate(record.nodes[target].parents)]
+            for k, parent in enumerate(record.nodes[target].parents):
+                yield self._direct(parent, target, k, writer)
+            return
         # Fold: push d target / d (node) down through undrawn nodes, largest index
-        # first, so each undrawn node has all of its share before passing it on.
+        # first (a heap), so each undrawn node has all of its share before passing it on.
         share: dict[int, float] = {target: 1.0}
         into: dict[int, float] = {}
         direct: dict[int, list[int]] = {}  # drawn parent -> operand positions at target
         folded: set[int] = set()
-        pending = [target]
+        pending = [-target]
         while pending:
-            current = max(pending)
-            pending.remove(current)
+            current = -heapq.heappop(pending)
             for k, parent in enumerate(record.nodes[current].parents):
                 d, masked = self.local[(current, k)]
                 contribution = chain_rule(share[current], d, masked)
@@ -336,21 +633,26 @@ class _Builder:
                         folded.add(parent)
                 elif not record.nodes[parent].is_leaf:
                     if parent not in share:
-                        pending.append(parent)
-                    share[parent] = share.get(parent, 0.0) + flow
-        edges = []
+                        heapq.heappush(pending, -parent)
+                        share[parent] = flow
+                    else:
+                        share[parent] += flow
         for parent in sorted(into):
             operands = direct.get(parent, [])
             if len(operands) == 1 and parent not in folded:
-                edges.append(self._direct(parent, target, operands[0]))
+                yield self._direct(parent, target, operands[0], writer)
             else:
-                edges.append(DiagramEdge(self.position[parent], here, into[parent], ""))
-        return edges
+                yield DiagramEdge(self.position[parent], here, into[parent], "")
 
-    def _direct(self, parent: int, target: int, k: int) -> DiagramEdge:
+    def _direct(self, parent: int, target: int, k: int, writer: _Writer) -> DiagramEdge:
         """The edge from ``parent``, operand ``k`` of ``target``."""
         d, masked = self.local[(target, k)]
-        return DiagramEdge(self.position[parent], self.position[target], d, "", masked, operand=k)
+        record = self.trace
+
+        def formula() -> str:
+            return _derivative(record, writer, target, k, TEXT)
+
+        return DiagramEdge(self.position[parent], self.position[target], d, formula, masked, operand=k)
 
 
 def _bracketed(x: float) -> str:

@@ -33,18 +33,19 @@ from __future__ import annotations
 
 import html
 import math
+import subprocess
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import graphviz
 
-from scalargrad.viz.diagram import Diagram, diagram
-from scalargrad.viz.notation import number
-from scalargrad.viz.trace import Trace
+from scalargrad.viz.diagram import Diagram, _diagram, visible
+from scalargrad.viz.notation import number, partial
+from scalargrad.viz.trace import Trace, check_bool, given, trace
 from scalargrad.value import Value
 
-__all__ = ["Frame", "GraphvizNotFound", "Picture", "draw", "path_view", "step_frames"]
+__all__ = ["Frame", "GraphvizNotFound", "Picture", "RenderError", "draw", "path_view", "step_frames"]
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
 
@@ -64,6 +65,12 @@ CURRENT_FILL, CURRENT_LINE = "#ffd8a8", "#e8590c"
 USED_FILL = "#fff4e6"
 PATH_FILL, PATH_LINE = "#d0ebff", "#1971c2"
 
+# The longest name, and the longest formula or caption, a picture shows; longer
+# ones are cut with "…". graphviz reads no label over 16 KiB (16384 bytes, after
+# escaping), and nobody reads a node a page wide.
+MAX_NAME_CHARS = 200
+MAX_TEXT_CHARS = 1000
+
 
 INSTALL_HINT = (
     "install graphviz and make sure `dot` is on PATH: "
@@ -78,6 +85,24 @@ class GraphvizNotFound(RuntimeError):
     >>> issubclass(GraphvizNotFound, RuntimeError)
     True
     """
+
+
+class RenderError(RuntimeError):
+    """Raised when graphviz's ``dot`` fails on a picture; the message names the file and quotes ``dot``.
+
+    >>> issubclass(RenderError, RuntimeError)
+    True
+    """
+
+
+def _dot_failed(error: subprocess.CalledProcessError, what: str) -> RenderError:
+    """The RenderError for ``dot``'s failure on ``what`` ("graph.svg", "the picture")."""
+    stderr = error.stderr or b""
+    said = (stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else str(stderr)).strip()
+    said = " ".join(said.split())[:300]
+    return RenderError(
+        f"graphviz's dot could not render {what} (exit status {error.returncode})" + (f": {said}" if said else "")
+    )
 
 
 class Picture(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type information
@@ -98,6 +123,8 @@ class Picture(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type i
                 f"showing a picture needs graphviz's `dot` program, which was not found; {INSTALL_HINT}. "
                 "(The picture's DOT text is in its .source.)"
             ) from error
+        except subprocess.CalledProcessError as error:
+            raise _dot_failed(error, "the picture") from error
         return bundle
 
 
@@ -139,6 +166,10 @@ def draw(
     graph itself is not changed. ``collapse=True`` draws only labelled nodes
     (see :mod:`scalargrad.viz.diagram`); ``highlight="w1"`` draws the path view of
     the node labelled w1; ``rankdir`` is graphviz's ("TB", "LR", "BT", "RL").
+    Names are drawn as they are, whatever characters they hold (control
+    characters as their symbols, ␊ for a newline); a name longer than
+    ``MAX_NAME_CHARS``, and a formula or caption longer than ``MAX_TEXT_CHARS``,
+    is cut short with "…".
 
     >>> from scalargrad import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -146,16 +177,22 @@ def draw(
     >>> print(draw(c, edge_labels=False).source.count("->"))
     2
     """
-    d = _diagram(root, collapse)
-    rankdir = _check_rankdir(rankdir)
+    _check_root(root, "draw")
+    rankdir = _check_rankdir(rankdir, "draw")
+    check_bool(show_grad, "show_grad", "draw")
+    check_bool(edge_labels, "edge_labels", "draw")
+    check_bool(collapse, "collapse", "draw")
+    if highlight is not None and not isinstance(highlight, str):
+        raise TypeError(f"draw() takes the name of a node (a str) or None as highlight, got {given(highlight)}")
+    d = _diagram(_traced(root), collapse)
     look = _Look(known=range(len(d.nodes)) if show_grad else ())
     if highlight is not None:
         listed, _ = d.paths(highlight)
         look.path_edges = {e for path in listed for e in path}
         look.path_nodes = {d.position(highlight)} | {d.edges[e].target for e in look.path_edges}
-        look.caption = d.path_caption(highlight)
+        look.caption = _shortened(d.path_caption(highlight), MAX_TEXT_CHARS)
         look.caption_chars = len(look.caption)
-    return _draw(d, rankdir, show_grad, edge_labels, look)
+    return _Sheet(d, show_grad, edge_labels, rankdir).draw(look)
 
 
 def path_view(
@@ -169,6 +206,12 @@ def path_view(
     >>> "(-0.336286)(0.245941)(0.512497) = -0.042387" in path_view(build(), "w2", collapse=True).source
     True
     """
+    _check_root(root, "path_view")
+    if not isinstance(wrt, str):
+        raise TypeError(f"path_view() takes the name of a node (a str) as wrt, got {given(wrt)}")
+    _check_rankdir(rankdir, "path_view")
+    check_bool(collapse, "collapse", "path_view")
+    check_bool(edge_labels, "edge_labels", "path_view")
     return draw(root, rankdir=rankdir, collapse=collapse, edge_labels=edge_labels, highlight=wrt)
 
 
@@ -179,7 +222,9 @@ def step_frames(
 
     In frame k the node whose gradient step k completes is filled orange, the
     edges and gradients it used are marked, and gradients not computed yet
-    read ``?``. Every frame has the same layout.
+    read ``?``. Every frame has the same layout. There is one frame per drawn
+    node, each drawing every node, so the work grows with the square of the
+    graph's size: ``collapse=True`` keeps a big graph's frames few and small.
 
     >>> from scalargrad import Value
     >>> x = Value(3.0, label="x")
@@ -187,125 +232,167 @@ def step_frames(
     >>> [frame.caption for frame in step_frames(y)]
     ['forward pass: y = 9; no gradient is known yet', '∂y/∂y = 1', '∂y/∂x = ∂y/∂y × ∂y/∂x + ∂y/∂y × ∂y/∂x = 1 × 3 + 1 × 3 = 6']
     """
-    d = _diagram(root, collapse)
-    rankdir = _check_rankdir(rankdir)
+    _check_root(root, "step_frames")
+    rankdir = _check_rankdir(rankdir, "step_frames")
+    check_bool(collapse, "collapse", "step_frames")
+    check_bool(edge_labels, "edge_labels", "step_frames")
+    d = _diagram(_traced(root), collapse)
+    sheet = _Sheet(d, True, edge_labels, rankdir)
     root_node = d.nodes[d.root]
     captions = [f"forward pass: {root_node.name} = {number(root_node.data)}; no gradient is known yet"]
     captions += [d.step_caption(step) for step in d.steps]
     total = len(d.steps)
-    titled = [f"{k}/{total}  {caption}" for k, caption in enumerate(captions)]
+    titled = [_shortened(f"{k}/{total}  {caption}", MAX_TEXT_CHARS) for k, caption in enumerate(captions)]
     width = max(len(text) for text in titled)
-    frames = [Frame(_draw(d, rankdir, True, edge_labels, _Look(caption=titled[0], caption_chars=width)), captions[0])]
-    known: list[int] = []
+    frames = [Frame(sheet.draw(_Look(caption=titled[0], caption_chars=width)), captions[0])]
+    known: set[int] = set()
     for k, step in enumerate(d.steps, start=1):
-        known.append(step.node)
-        used_edges = [term.edge for term in step.terms]
+        known.add(step.node)  # drawn at once below, so one growing set serves every frame
+        used_edges = {term.edge for term in step.terms}
         look = _Look(
-            known=set(known),
+            known=known,
             current=step.node,
             used_edges=used_edges,
             used_nodes={d.edges[e].target for e in used_edges},
             caption=titled[k],
             caption_chars=width,
         )
-        frames.append(Frame(_draw(d, rankdir, True, edge_labels, look), captions[k]))
+        frames.append(Frame(sheet.draw(look), captions[k]))
     return frames
 
 
-def _diagram(root: Value | Trace, collapse: bool) -> Diagram:
+def _check_root(root: object, function: str) -> None:
     if not isinstance(root, (Value, Trace)):
-        raise TypeError(f"expected a scalargrad Value (or a Trace), got {type(root).__name__} {root!r}")
-    return diagram(root, collapse=collapse)
+        raise TypeError(f"{function}() takes a scalargrad Value (or a Trace) as root, got {given(root)}")
 
 
-def _check_rankdir(rankdir: str) -> str:
+def _traced(root: Value | Trace) -> Trace:
+    return root if isinstance(root, Trace) else trace(root)
+
+
+def _check_rankdir(rankdir: object, function: str) -> str:
+    if not isinstance(rankdir, str):
+        raise TypeError(f"{function}() takes one of {', '.join(map(repr, RANKDIRS))} as rankdir, got {given(rankdir)}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
     return rankdir
 
 
-def _draw(d: Diagram, rankdir: str, show_grad: bool, edge_labels: bool, look: _Look) -> Picture:
+@dataclass
+class _Sheet:
+    """What stays the same in every picture of one diagram (names, formulas, numbers, sizes), written once.
 
-    graph = Picture(
-        name="scalargrad",
-        graph_attr={
-            "rankdir": rankdir, "bgcolor": "white", "fontname": FONT, "fontsize": str(FONT_SIZE),
-            "nodesep": "0.5", "ranksep": "0.5", "labelloc": "t",
-        },
-        node_attr={"shape": "plain", "fontname": FONT, "fontsize": str(FONT_SIZE)},
-        edge_attr={"fontname": FONT, "fontsize": str(FONT_SIZE - 1), "color": EDGE, "fontcolor": EDGE, "arrowsize": "0.7"},
-    )
-    if look.caption:
-        graph.attr(label=_caption_label(look.caption, look.caption_chars))
-    # Every node's number cells are as wide as its longest number, so "?" and
-    # "-0.082706" take the same room and the layout never moves.
-    for position, node in enumerate(d.nodes):
-        chars = max(len(number(node.data)), len(number(node.grad)))
-        graph.node(f"n{node.index}", _node_label(d, position, chars, show_grad, look))
-    for e, edge in enumerate(d.edges):
-        attrs: dict[str, str] = {}
-        if edge_labels:
-            symbol, value = d.partial(edge), number(edge.derivative)
-            if rankdir in ("TB", "BT"):
-                # Stacked, so neighbouring edges' labels do not run into each
-                # other; left-justified (\l) after a no-break space, so the
-                # text keeps clear of its own edge.
-                text = f"\u00a0{symbol}\\l\u00a0= {value}\\l"
-            else:
-                text = f"{symbol} = {value}"
-            attrs["label"] = html.escape(text, quote=False)
-        if e in look.used_edges:
-            attrs.update(color=CURRENT_LINE, fontcolor=CURRENT_LINE, penwidth="2.2")
-        elif e in look.path_edges:
-            attrs.update(color=PATH_LINE, fontcolor=PATH_LINE, penwidth="2.2")
-        elif look.path_edges:
-            attrs.update(color=FAINT, fontcolor=FAINT)
-        graph.edge(f"n{d.nodes[edge.source].index}", f"n{d.nodes[edge.target].index}", **attrs)
-    return graph
+    ``draw(look)`` then lays one picture out: frames of a backward pass differ
+    only in colours and in which gradients they show.
+    """
+
+    d: Diagram
+    show_grad: bool
+    edge_labels: bool
+    rankdir: str
+    titles: list[str] = field(init=False)
+    widths: list[tuple[int, int]] = field(init=False)  # (name column, number column) of each node
+    data: list[str] = field(init=False)
+    grads: list[str] = field(init=False)
+    edge_text: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.titles, self.widths, self.data, self.grads = [], [], [], []
+        for node in self.d.nodes:
+            name = _shortened(node.name, MAX_NAME_CHARS)
+            formula = _shortened(node.formula, MAX_TEXT_CHARS)
+            title = f"<B>{_html(name)}</B>"
+            if formula:
+                # A no-break space: SVG viewers drop a plain space between text runs.
+                title += f"&#160;= {_html(formula)}"
+            self.titles.append(title)
+            data, grad = number(node.data), number(node.grad)
+            # Every node's number cells are as wide as its longest number, so "?" and
+            # "-0.082706" take the same room and the layout never moves. graphviz
+            # misplaces a fixed-size cell whose column it has to widen, so the name
+            # column takes up whatever the title needs beyond the numbers (a generous
+            # estimate of the title's width, in a proportional font).
+            number_width = math.ceil(max(len(data), len(grad)) * _GLYPH) + 2 * _CELL_PADDING
+            title_width = math.ceil((0.8 * len(name) + 0.7 * len(formula) + 2.1) * FONT_SIZE)
+            self.widths.append((max(title_width - number_width, 0), number_width))
+            self.data.append(_html(data))
+            self.grads.append(_html(grad))
+        self.edge_text = []
+        if self.edge_labels:
+            nodes = self.d.nodes
+            for edge in self.d.edges:
+                target = _shortened(nodes[edge.target].name, MAX_NAME_CHARS)
+                source = _shortened(nodes[edge.source].name, MAX_NAME_CHARS)
+                symbol, value = _dot_text(partial(target, source)), _dot_text(number(edge.derivative))
+                if self.rankdir in ("TB", "BT"):
+                    # Stacked, so neighbouring edges' labels do not run into each
+                    # other; left-justified (\l) after a no-break space, so the
+                    # text keeps clear of its own edge.
+                    self.edge_text.append(f"\u00a0{symbol}\\l\u00a0= {value}\\l")
+                else:
+                    self.edge_text.append(f"{symbol} = {value}")
+
+    def draw(self, look: _Look) -> Picture:
+        d = self.d
+        graph = Picture(
+            name="scalargrad",
+            graph_attr={
+                "rankdir": self.rankdir, "bgcolor": "white", "fontname": FONT, "fontsize": str(FONT_SIZE),
+                "nodesep": "0.5", "ranksep": "0.5", "labelloc": "t",
+            },
+            node_attr={"shape": "plain", "fontname": FONT, "fontsize": str(FONT_SIZE)},
+            edge_attr={"fontname": FONT, "fontsize": str(FONT_SIZE - 1), "color": EDGE, "fontcolor": EDGE, "arrowsize": "0.7"},
+        )
+        if look.caption:
+            graph.attr(label=_caption_label(look.caption, look.caption_chars))
+        for position, node in enumerate(d.nodes):
+            graph.node(f"n{node.index}", self._node_label(position, look))
+        for e, edge in enumerate(d.edges):
+            attrs: dict[str, str] = {}
+            if self.edge_labels:
+                attrs["label"] = self.edge_text[e]
+            if e in look.used_edges:
+                attrs.update(color=CURRENT_LINE, fontcolor=CURRENT_LINE, penwidth="2.2")
+            elif e in look.path_edges:
+                attrs.update(color=PATH_LINE, fontcolor=PATH_LINE, penwidth="2.2")
+            elif look.path_edges:
+                attrs.update(color=FAINT, fontcolor=FAINT)
+            graph.edge(f"n{d.nodes[edge.source].index}", f"n{d.nodes[edge.target].index}", **attrs)
+        return graph
+
+    def _node_label(self, position: int, look: _Look) -> str:
+        node = self.d.nodes[position]
+        fill, line = (LEAF_FILL if node.is_leaf else NODE_FILL), INK
+        if position == look.current:
+            fill, line = CURRENT_FILL, CURRENT_LINE
+        elif position in look.path_nodes:
+            fill, line = PATH_FILL, PATH_LINE
+        elif look.path_nodes:
+            line = FAINT
+        name_width, number_width = self.widths[position]
+        rows = [
+            f'<TR><TD COLSPAN="2" SIDES="B" BORDER="1">{self.titles[position]}</TD></TR>',
+            _number_row("data", self.data[position], name_width, number_width),
+        ]
+        if self.show_grad:
+            known = position in look.known
+            background = USED_FILL if position in look.used_nodes else None
+            rows.append(_number_row("grad", self.grads[position] if known else None, name_width, number_width, background))
+        return (
+            f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{_CELL_PADDING}" '
+            f'COLOR="{line}" BGCOLOR="{fill}">' + "".join(rows) + "</TABLE>>"
+        )
 
 
-def _node_label(d: Diagram, position: int, chars: int, show_grad: bool, look: _Look) -> str:
-    node = d.nodes[position]
-    fill, line = (LEAF_FILL if node.is_leaf else NODE_FILL), INK
-    if position == look.current:
-        fill, line = CURRENT_FILL, CURRENT_LINE
-    elif position in look.path_nodes:
-        fill, line = PATH_FILL, PATH_LINE
-    elif look.path_nodes:
-        line = FAINT
-    title = f"<B>{_escape(node.name)}</B>"
-    if node.formula:
-        # A no-break space: SVG viewers drop a plain space between text runs.
-        title += f"&#160;= {_escape(node.formula)}"
-    # graphviz misplaces a fixed-size cell whose column it has to widen, so the
-    # name column takes up whatever the title needs beyond the numbers (a
-    # generous estimate of the title's width, in a proportional font).
-    number_width = math.ceil(chars * _GLYPH) + 2 * _CELL_PADDING
-    title_width = math.ceil((0.8 * len(node.name) + 0.7 * len(node.formula) + 2.1) * FONT_SIZE)
-    name_width = max(title_width - number_width, 0)
-    rows = [
-        f'<TR><TD COLSPAN="2" SIDES="B" BORDER="1">{title}</TD></TR>',
-        _number_row("data", node.data, name_width, number_width),
-    ]
-    if show_grad:
-        known = position in look.known
-        background = USED_FILL if position in look.used_nodes else None
-        rows.append(_number_row("grad", node.grad if known else None, name_width, number_width, background))
-    return (
-        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{_CELL_PADDING}" '
-        f'COLOR="{line}" BGCOLOR="{fill}">' + "".join(rows) + "</TABLE>>"
-    )
-
-
-def _number_row(name: str, x: float | None, name_width: int, width: int, background: str | None = None) -> str:
-    text = "?" if x is None else number(x)
-    colour = FAINT if x is None else INK
+def _number_row(name: str, text: str | None, name_width: int, width: int, background: str | None = None) -> str:
+    """A row of a node: its name in grey, then ``text`` (escaped already; ``None`` shows ``?``)."""
+    colour = FAINT if text is None else INK
     height = FONT_SIZE + 2 * _CELL_PADDING + 2
     fill = f' BGCOLOR="{background}"' if background else ""
     return (
         f'<TR><TD ALIGN="LEFT" WIDTH="{name_width}"><FONT COLOR="{FAINT}">{name}</FONT></TD>'
         f'<TD ALIGN="RIGHT" FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="{height}"{fill}>'
-        f'<FONT FACE="{MONO}" COLOR="{colour}">{_escape(text)}</FONT></TD></TR>'
+        f'<FONT FACE="{MONO}" COLOR="{colour}">{"?" if text is None else text}</FONT></TD></TR>'
     )
 
 
@@ -315,10 +402,33 @@ def _caption_label(caption: str, chars: int) -> str:
     return (
         f'<<TABLE BORDER="0" CELLPADDING="{_CELL_PADDING}"><TR>'
         f'<TD FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="{height}" ALIGN="LEFT">'
-        f'<FONT FACE="{MONO}">{_escape(caption)}</FONT></TD></TR></TABLE>>'
+        f'<FONT FACE="{MONO}">{_html(caption)}</FONT></TD></TR></TABLE>>'
     )
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
+def _shortened(text: str, most: int) -> str:
+    """``text``, or its first ``most - 1`` characters and "…" when it is longer."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
+
+def _html(text: str) -> str:
+    r"""``text`` inside an HTML-like graphviz label, drawn exactly as it reads.
+
+    Markup characters become entities; unshowable characters their symbols
+    (see :func:`~scalargrad.viz.diagram.visible`); and a backslash is doubled,
+    because graphviz expands ``\N``, ``\G``, ``\E``, ``\T``, ``\H`` and ``\L``
+    (and reads ``\\`` as one backslash) in every label, HTML-like ones too,
+    after it has decoded the entities, so ``&#92;`` would not help.
+    """
+    return html.escape(visible(text), quote=True).replace("\\", "\\\\")
+
+
+def _dot_text(text: str) -> str:
+    r"""``text`` inside an ordinary (quoted) graphviz label, drawn exactly as it reads.
+
+    As :func:`_html`: graphviz decodes entities in ordinary labels too, so ``&``
+    ``<`` ``>`` and ``"`` are written as entities (which also leaves no quote
+    for the DOT string to end at) and backslashes are doubled. The caller adds
+    its own ``\l`` line ends after escaping.
+    """
+    return _html(text)

@@ -28,11 +28,15 @@ Together
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Union
 
-from scalargrad.viz.diagram import Diagram, diagram
+from scalargrad.viz.diagram import Diagram, _diagram, _WrittenOnDemand, visible
 from scalargrad.viz.notation import LATEX, TEXT, Style
-from scalargrad.viz.trace import Trace, trace
+from scalargrad.viz.trace import Trace, check_bool, given, trace
 from scalargrad.value import Value
 
 __all__ = ["Explanation", "explain"]
@@ -44,7 +48,9 @@ class Explanation:
 
     ``markdown`` has bold headings and ``$$`` equations, so a notebook shows
     an explanation typeset (``_repr_markdown_``); ``latex`` is for a LaTeX
-    document.
+    document. Names are escaped for each: a label is only ever text, never
+    markup or a command, in any of the three. ``explain`` writes ``latex``
+    and ``markdown`` when they are first read (a notebook reads only one).
 
     >>> from scalargrad import Value
     >>> x = Value(2.0, label="x")
@@ -57,11 +63,15 @@ class Explanation:
     """
 
     text: str
-    latex: str
-    markdown: str
+    # Written when first read (a notebook reads only markdown, a document only latex).
+    latex: _WrittenOnDemand = _WrittenOnDemand()
+    markdown: _WrittenOnDemand = _WrittenOnDemand()
 
     def __str__(self) -> str:
         return self.text
+
+    def __getstate__(self) -> dict[str, object]:  # pickle the text, not the function that writes it
+        return {**self.__dict__, "_latex": self.latex, "_markdown": self.markdown}
 
     def _repr_markdown_(self) -> str:
         return self.markdown
@@ -80,67 +90,88 @@ def explain(root: Value | Trace, wrt: str, collapse: bool = False, forward: bool
       ∂E/∂w2 = (-0.336286)(0.245941)(0.512497) = -0.042387
     """
     if not isinstance(root, (Value, Trace)):
-        raise TypeError(f"explain() takes a scalargrad Value (or a Trace), got {type(root).__name__} {root!r}")
+        raise TypeError(f"explain() takes a scalargrad Value (or a Trace) as root, got {given(root)}")
     if not isinstance(wrt, str):
-        raise TypeError(f"explain() takes the name of a node as wrt, got {type(wrt).__name__} {wrt!r}")
+        raise TypeError(f"explain() takes the name of a node as wrt, got {given(wrt)}")
+    check_bool(collapse, "collapse", "explain")
+    check_bool(forward, "forward", "explain")
     record = root if isinstance(root, Trace) else trace(root)
-    d = diagram(record, collapse=collapse)
+    d = _diagram(record, collapse)
     d.position(wrt)  # a clear KeyError for an unknown name, before any writing
+    latex = functools.cache(lambda: _derivation(d, wrt, LATEX, forward))  # LaTeX and Markdown share it
     return Explanation(
-        _write(d, wrt, TEXT, forward),
-        _write(d, wrt, LATEX, forward),
-        _write(d, wrt, LATEX, forward, markdown=True),
+        _text(_derivation(d, wrt, TEXT, forward)),
+        lambda: _latex(latex()),
+        lambda: _markdown(latex()),
     )
 
 
-def _write(d: Diagram, wrt: str, style: Style, forward: bool, markdown: bool = False) -> str:
-    latex = style.latex
-    indent = "" if latex else "  "
-    lines: list[str] = []
+@dataclass(frozen=True)
+class _Heading:
+    """A heading: fixed words at even positions of ``parts``, names (escaped when written) at odd ones."""
 
-    def heading(title: str) -> None:
-        if lines:
-            lines.append("")
-        if markdown:
-            lines.append(f"**{title}**")
-        else:
-            lines.append(rf"\paragraph{{{title}}}" if latex else title)
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Equation:
+    """``a = b = c``, in the notation's own symbols (names in it already written for that notation)."""
+
+    body: str
+
+
+_Block = Union[_Heading, _Equation]
+
+
+def _derivation(d: Diagram, wrt: str, style: Style, forward: bool) -> list[_Block]:
+    """What the derivation says, as headings and equations, in ``style``'s notation."""
+    blocks: list[_Block] = []
 
     def equation(*parts: str) -> None:
-        body = " = ".join(parts)
-        if markdown:
-            lines.append(f"$$ {body} $$")
-        else:
-            lines.append(rf"\[ {body} \]" if latex else indent + body)
+        blocks.append(_Equation(" = ".join(parts)))
+
+    written: dict[float, str] = {}  # the same numbers come back: data, derivatives, gradients
 
     def value(x: float) -> str:
-        return style.number(x)
+        text = written.get(x)
+        if text is None:
+            text = written[x] = style.number(x)
+        return text
 
-    for position, node in enumerate(d.nodes) if forward else ():
-        if node.is_leaf:
-            continue
-        if not lines:
-            heading("Forward pass")
-        formula, with_values = d.formula(position, style), d.formula(position, style, values=True)
-        equation(style.name(node.name), formula, with_values, value(node.data))
+    if forward:
+        for position, node in enumerate(d.nodes):
+            if node.is_leaf:
+                continue
+            if not blocks:
+                blocks.append(_Heading(("Forward pass",)))
+            formula, with_values = d._formula(position, style, False), d._formula(position, style, True)
+            equation(style.name(node.name), formula, with_values, value(node.data))
 
     target = d.position(wrt)
     listed, count = d.paths(wrt)
     root_name = d.nodes[d.root].name
     symbol = d.gradient_symbol(target, style)
     if target == d.root:
-        heading("Chain rule")
+        blocks.append(_Heading(("Chain rule",)))
         equation(symbol, value(1.0))
-        return ("\n\n" if markdown else "\n").join(line for line in lines if line or not markdown)
+        return blocks
+    partials: dict[int, str] = {}
+
+    def partial(e: int) -> str:
+        text = partials.get(e)
+        if text is None:
+            text = partials[e] = d.partial(d.edges[e], style)
+        return text
+
     plural = "path" if count == 1 else "paths"
-    heading(f"Chain rule, along the {count} {plural} from {wrt} to {root_name}")
+    blocks.append(_Heading((f"Chain rule, along the {count} {plural} from ", wrt, " to ", root_name)))
     times = f" {style.times} "
-    chains = [times.join(d.partial(d.edges[e], style) for e in reversed(path)) for path in listed]
+    chains = [times.join(partial(e) for e in reversed(path)) for path in listed]
     if count > len(listed):
-        chains.append(f"\\ldots ({count - len(listed)} more)" if latex else f"… ({count - len(listed)} more)")
+        chains.append(f"\\ldots ({count - len(listed)} more)" if style.latex else f"… ({count - len(listed)} more)")
     equation(symbol, " + ".join(chains))
 
-    heading("Local derivatives")
+    blocks.append(_Heading(("Local derivatives",)))
     seen: set[int] = set()
     for path in listed:
         for e in reversed(path):
@@ -148,17 +179,94 @@ def _write(d: Diagram, wrt: str, style: Style, forward: bool, markdown: bool = F
                 continue
             seen.add(e)
             edge = d.edges[e]
-            parts = [d.partial(edge, style)]
+            parts = [partial(e)]
             formula = d.derivative_formula(edge, style)
             if formula and formula != value(edge.derivative):
                 parts.append(formula)
             parts.append(value(edge.derivative))
             equation(*parts)
 
-    heading("Together")
+    blocks.append(_Heading(("Together",)))
     products = ["".join(f"({value(d.edges[e].derivative)})" for e in reversed(path)) for path in listed]
     if count > len(listed):
-        products.append(r"\ldots" if latex else "…")
+        products.append(r"\ldots" if style.latex else "…")
     equation(symbol, " + ".join(products), value(d.nodes[target].grad))
-    return ("\n\n" if markdown else "\n").join(line for line in lines if line or not markdown)
+    return blocks
 
+
+def _heading(heading: _Heading, escape: Callable[[str], str]) -> str:
+    return "".join(escape(part) if k % 2 else part for k, part in enumerate(heading.parts))
+
+
+def _text(blocks: list[_Block]) -> str:
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, _Heading):
+            if lines:
+                lines.append("")
+            lines.append(_heading(block, visible))
+        else:
+            lines.append("  " + visible(block.body))
+    return "\n".join(lines)
+
+
+def _latex(blocks: list[_Block]) -> str:
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, _Heading):
+            if lines:
+                lines.append("")
+            lines.append(rf"\paragraph{{{_heading(block, _latex_text)}}}")
+        else:
+            lines.append(rf"\[ {visible(block.body)} \]")
+    return "\n".join(lines)
+
+
+def _markdown(blocks: list[_Block]) -> str:
+    # Notebooks (Jupyter, nbconvert) take the $$ blocks out before the Markdown
+    # is parsed and hand them to MathJax; names in them are LaTeX-escaped by the
+    # notation, and < and > are written \lt and \gt, so no tag can form even
+    # where the math is read as HTML. Headings are Markdown text: escaped.
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, _Heading):
+            lines.append(f"**{_heading(block, _markdown_text)}**")
+        else:
+            lines.append(f"$$ {_math_for_html(visible(block.body))} $$")
+    return "\n\n".join(lines)
+
+
+_LATEX_TEXT = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': r"\textquotedbl{}",
+}
+_LATEX_SPECIAL = re.compile("[" + re.escape("".join(_LATEX_TEXT)) + "]")
+
+
+def _latex_text(name: str) -> str:
+    r"""``name`` as LaTeX text (outside math): every special character escaped, so it is never a command.
+
+    >>> print(_latex_text(r"\input{/etc/passwd} 50% a_b"))
+    \textbackslash{}input\{/etc/passwd\} 50\% a\_b
+    """
+    return _LATEX_SPECIAL.sub(lambda m: _LATEX_TEXT[m.group()], visible(name))
+
+
+_MARKDOWN_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;"}
+_MARKDOWN_SPECIAL = re.compile(r"[!-/:-@\[-`{-~]")  # ASCII punctuation: CommonMark escapes any of it
+
+
+def _markdown_text(name: str) -> str:
+    r"""``name`` as Markdown text: markup characters backslash-escaped, ``< > & "`` as HTML entities.
+
+    >>> print(_markdown_text("<img src=x onerror=alert(1)> *a*"))
+    &lt;img src\=x onerror\=alert\(1\)&gt; \*a\*
+    """
+    return _MARKDOWN_SPECIAL.sub(
+        lambda m: _MARKDOWN_ENTITIES.get(m.group(), "\\" + m.group()), visible(name)
+    )
+
+
+def _math_for_html(body: str) -> str:
+    return body.replace("<", r"\lt{}").replace(">", r"\gt{}")

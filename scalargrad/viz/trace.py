@@ -44,9 +44,10 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+import reprlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, NoReturn, Union
 
 from scalargrad.backward import chain_rule, topological_order
 from scalargrad.viz.notation import number
@@ -143,30 +144,57 @@ class Trace:
     nodes: tuple[NodeRecord, ...]
     steps: tuple[Step, ...]
     root: int
+    # name -> indices of the nodes so named, built on the first look-up (one pass, not one per look-up)
+    _names: dict[str, list[int]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def node(self, name: str) -> NodeRecord:
         """The node whose name (its label, or its short name when unlabelled) is ``name``.
 
-        Raises ``KeyError`` when no node has that name and ``ValueError`` when
-        several do (two unlabelled constants 0.5, or two nodes labelled alike).
+        Raises ``KeyError`` when no node has that name, ``ValueError`` when
+        several do (two unlabelled constants 0.5, or two nodes labelled alike),
+        and ``TypeError`` when ``name`` is not a str.
+
+        >>> from scalargrad import Value
+        >>> t = trace(Value(2.0, label="x").exp())
+        >>> t.node("x").data, t.node("n1").op
+        (2.0, 'exp')
         """
-        found = [node for node in self.nodes if node.name == name]
+        _check_name(name, "Trace.node")
+        if not self._names:
+            names: dict[str, list[int]] = {}
+            for position, node in enumerate(self.nodes):
+                names.setdefault(node.name, []).append(position)
+            self._names.update(names)  # whole, in one step: another thread sees all of it or none
+        found = self._names.get(name, [])
         if len(found) == 1:
-            return found[0]
+            return self.nodes[found[0]]
         if not found:
-            names = ", ".join(node.name for node in self.nodes)
-            raise KeyError(f"no node named {name!r} in this trace (nodes: {names})")
-        indices = ", ".join(str(node.index) for node in found)
+            raise KeyError(f"no node named {name!r} in this trace (nodes: {_listed(node.name for node in self.nodes)})")
+        indices = _listed(str(index) for index in found)
         raise ValueError(f"{len(found)} nodes are named {name!r} (indices {indices}); use trace.nodes[index]")
 
     def step(self, name: str) -> Step:
-        """The step that completes the gradient of the node named ``name``."""
+        """The step that completes the gradient of the node named ``name``.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> [c.product for c in trace(x * x).step("x").contributions]
+        [3.0, 3.0]
+        """
+        _check_name(name, "Trace.step")
         index = self.node(name).index
         # steps run through the indices from the last down to 0
         return self.steps[len(self.steps) - 1 - index]
 
     def gradient_of(self, name: str) -> float:
-        """d root / d (the node named ``name``), as this trace computed it."""
+        """d root / d (the node named ``name``), as this trace computed it.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> trace(x * x).gradient_of("x")
+        6.0
+        """
+        _check_name(name, "Trace.gradient_of")
         return self.node(name).grad
 
     def to_dict(self) -> dict[str, Any]:
@@ -222,42 +250,23 @@ class Trace:
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> Trace:
-        """The ``Trace`` that ``to_dict()`` (or its JSON) describes."""
-        return cls(
-            nodes=tuple(
-                NodeRecord(
-                    index=int(node["index"]),
-                    label=str(node["label"]),
-                    name=str(node["name"]),
-                    op=None if node["op"] is None else str(node["op"]),
-                    params={str(key): _decode(value) for key, value in node["params"].items()},
-                    data=_decode(node["data"]),
-                    grad=_decode(node["grad"]),
-                    parents=tuple(int(p) for p in node["parents"]),
-                    is_leaf=bool(node["is_leaf"]),
-                )
-                for node in record["nodes"]
-            ),
-            steps=tuple(
-                Step(
-                    node=int(step["node"]),
-                    gradient=_decode(step["gradient"]),
-                    contributions=tuple(
-                        Contribution(
-                            consumer=int(c["consumer"]),
-                            position=int(c["position"]),
-                            consumer_grad=_decode(c["consumer_grad"]),
-                            local_derivative=_decode(c["local_derivative"]),
-                            product=_decode(c["product"]),
-                            masked=bool(c["masked"]),
-                        )
-                        for c in step["contributions"]
-                    ),
-                )
-                for step in record["steps"]
-            ),
-            root=int(record["root"]),
-        )
+        """The ``Trace`` that ``to_dict()`` (or its JSON) describes.
+
+        The record is checked as it is read: a part of the wrong type is a
+        ``TypeError`` and a missing or inconsistent part (a parent index that
+        is not an earlier node, a step for no node, an edge with no
+        contribution) a ``ValueError``, each saying where in the record it is.
+
+        >>> from scalargrad import Value
+        >>> t = trace(Value(2.0, label="x").exp())
+        >>> Trace.from_dict(t.to_dict()) == t
+        True
+        >>> Trace.from_dict({"root": 0, "nodes": [], "steps": []})
+        Traceback (most recent call last):
+        ...
+        ValueError: malformed trace record: nodes is empty (a trace has at least its root)
+        """
+        return _Reader().trace(record)
 
 
 def trace(root: Value, gradient: float = 1.0) -> Trace:
@@ -277,13 +286,9 @@ def trace(root: Value, gradient: float = 1.0) -> Trace:
     [(3, -6.0, -6.0), (2, 2.0, 2.0)]
     """
     if not isinstance(root, Value):
-        raise TypeError(
-            f"trace() takes a scalargrad Value as root, got {type(root).__name__} {root!r}"
-        )
+        raise TypeError(f"trace() takes a scalargrad Value as root, got {given(root)}")
     if isinstance(gradient, Value) or not isinstance(gradient, numbers.Real):
-        raise TypeError(
-            f"trace() takes a real number as gradient, got {type(gradient).__name__} {gradient!r}"
-        )
+        raise TypeError(f"trace() takes a real number as gradient, got {given(gradient)}")
     seed = float(gradient)
 
     order = topological_order(root)
@@ -360,9 +365,186 @@ def _encode(x: float) -> JSONFloat:
     return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
 
 
-def _decode(x: JSONFloat) -> float:
-    if isinstance(x, str):
-        if x not in ("inf", "-inf", "nan"):
-            raise ValueError(f"not a number in a trace record: {x!r}")
-        return float(x)
-    return float(x)
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+
+
+def given(value: object) -> str:
+    """What an error message says was given: the type and a repr cut short (``str 'abc'``).
+
+    Shared by the renderers' argument checks, so every message reads alike.
+    """
+    return f"{type(value).__name__} {_SHORT.repr(value)}"
+
+
+def check_bool(value: object, argument: str, function: str) -> bool:
+    """``value`` if it is True or False, else a TypeError naming ``function``'s ``argument``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{function}() takes True or False as {argument}, got {given(value)}")
+    return value
+
+
+def _check_name(name: object, function: str) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{function}() takes the name of a node (a str), got {given(name)}")
+
+
+def _listed(names: Any, most: int = 20) -> str:
+    """At most ``most`` names, comma separated, then how many more: error messages stay short."""
+    shown: list[str] = []
+    more = 0
+    for name in names:
+        if len(shown) < most:
+            shown.append(name if len(name) <= 40 else name[:39] + "…")
+        else:
+            more += 1
+    return ", ".join(shown) + (f", … ({more} more)" if more else "")
+
+
+class _Reader:
+    """Reads a ``to_dict()`` record back, checking every part; errors say where the bad part is."""
+
+    def trace(self, record: object) -> Trace:
+        if not isinstance(record, Mapping):
+            raise TypeError(f"Trace.from_dict() takes a mapping (what to_dict() returns), got {given(record)}")
+        nodes = self.items(self.key(record, "root", "nodes"), "nodes")
+        if not nodes:
+            self.bad("nodes is empty (a trace has at least its root)")
+        records = tuple(self.node(item, k) for k, item in enumerate(nodes))
+        count = len(records)
+        root = self.integer(self.key(record, "root", "root"), "root")
+        if root != count - 1:
+            self.bad(f"root is {root}, but the root is the last node in topological order ({count - 1})")
+        steps_found = self.items(self.key(record, "root", "steps"), "steps")
+        if len(steps_found) != count:
+            self.bad(f"steps has {len(steps_found)} steps for {count} nodes (one step per node)")
+        steps = tuple(self.step(item, k, records) for k, item in enumerate(steps_found))
+        # Every edge (consumer, operand) has exactly one contribution, in the step of that operand.
+        edges = sum(len(node.parents) for node in records)
+        contributions = sum(len(step.contributions) for step in steps)
+        if contributions != edges:
+            self.bad(f"the steps hold {contributions} contributions for {edges} edges (one per edge)")
+        return Trace(nodes=records, steps=steps, root=root)
+
+    def node(self, item: object, k: int) -> NodeRecord:
+        where = f"nodes[{k}]"
+        if not isinstance(item, Mapping):
+            raise TypeError(f"malformed trace record: {where} must be a mapping, got {given(item)}")
+        index = self.integer(self.key(item, where, "index"), f"{where}.index")
+        if index != k:
+            self.bad(f"{where}.index is {index}; nodes are listed by index, so it must be {k}")
+        op = self.key(item, where, "op")
+        if op is not None and not isinstance(op, str):
+            raise TypeError(f"malformed trace record: {where}.op must be a str or null, got {given(op)}")
+        params = self.key(item, where, "params")
+        if not isinstance(params, Mapping):
+            raise TypeError(f"malformed trace record: {where}.params must be a mapping, got {given(params)}")
+        for key in params:
+            if not isinstance(key, str):
+                raise TypeError(f"malformed trace record: {where}.params has a key that is not a str: {given(key)}")
+        parents = tuple(
+            self.integer(p, f"{where}.parents[{j}]")
+            for j, p in enumerate(self.items(self.key(item, where, "parents"), f"{where}.parents"))
+        )
+        for j, p in enumerate(parents):
+            if not 0 <= p < k:
+                self.bad(f"{where}.parents[{j}] is {p}, not an earlier node (0 to {k - 1})")
+        is_leaf = self.boolean(self.key(item, where, "is_leaf"), f"{where}.is_leaf")
+        if is_leaf != (not parents):
+            self.bad(f"{where}.is_leaf is {is_leaf} for a node with {len(parents)} parents")
+        if (op is None) != is_leaf:
+            self.bad(f"{where}: a leaf has no op and an interior node has one (op {op!r}, is_leaf {is_leaf})")
+        return NodeRecord(
+            index=index,
+            label=self.text(self.key(item, where, "label"), f"{where}.label"),
+            name=self.text(self.key(item, where, "name"), f"{where}.name"),
+            op=op,
+            params={key: self.number(value, f"{where}.params[{key!r}]") for key, value in params.items()},
+            data=self.number(self.key(item, where, "data"), f"{where}.data"),
+            grad=self.number(self.key(item, where, "grad"), f"{where}.grad"),
+            parents=parents,
+            is_leaf=is_leaf,
+        )
+
+    def step(self, item: object, k: int, nodes: tuple[NodeRecord, ...]) -> Step:
+        where = f"steps[{k}]"
+        if not isinstance(item, Mapping):
+            raise TypeError(f"malformed trace record: {where} must be a mapping, got {given(item)}")
+        node = self.integer(self.key(item, where, "node"), f"{where}.node")
+        expected = len(nodes) - 1 - k
+        if node != expected:
+            self.bad(f"{where}.node is {node}; steps run from the root down, so it must be {expected}")
+        found = self.items(self.key(item, where, "contributions"), f"{where}.contributions")
+        contributions = []
+        for j, c in enumerate(found):
+            at = f"{where}.contributions[{j}]"
+            if not isinstance(c, Mapping):
+                raise TypeError(f"malformed trace record: {at} must be a mapping, got {given(c)}")
+            consumer = self.integer(self.key(c, at, "consumer"), f"{at}.consumer")
+            position = self.integer(self.key(c, at, "position"), f"{at}.position")
+            if not node < consumer < len(nodes):
+                self.bad(f"{at}.consumer is {consumer}, not a later node ({node + 1} to {len(nodes) - 1})")
+            parents = nodes[consumer].parents
+            if not 0 <= position < len(parents) or parents[position] != node:
+                self.bad(f"{at}: operand {position} of node {consumer} is not node {node}")
+            contributions.append(Contribution(
+                consumer=consumer,
+                position=position,
+                consumer_grad=self.number(self.key(c, at, "consumer_grad"), f"{at}.consumer_grad"),
+                local_derivative=self.number(self.key(c, at, "local_derivative"), f"{at}.local_derivative"),
+                product=self.number(self.key(c, at, "product"), f"{at}.product"),
+                masked=self.boolean(self.key(c, at, "masked"), f"{at}.masked"),
+            ))
+        if len({(c.consumer, c.position) for c in contributions}) != len(contributions):
+            self.bad(f"{where} has two contributions for the same edge")
+        return Step(
+            node=node,
+            gradient=self.number(self.key(item, where, "gradient"), f"{where}.gradient"),
+            contributions=tuple(contributions),
+        )
+
+    @staticmethod
+    def bad(message: str) -> NoReturn:
+        raise ValueError(f"malformed trace record: {message}")
+
+    def key(self, item: Mapping[Any, Any], where: str, key: str) -> Any:
+        if key not in item:
+            self.bad(f"{where} has no {key!r}" if where != "root" else f"no {key!r} at the top level")
+        return item[key]
+
+    @staticmethod
+    def items(value: object, where: str) -> Sequence[Any]:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise TypeError(f"malformed trace record: {where} must be a list, got {given(value)}")
+        return value
+
+    @staticmethod
+    def integer(value: object, where: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"malformed trace record: {where} must be an int, got {given(value)}")
+        return value
+
+    @staticmethod
+    def boolean(value: object, where: str) -> bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"malformed trace record: {where} must be true or false, got {given(value)}")
+        return value
+
+    @staticmethod
+    def text(value: object, where: str) -> str:
+        if not isinstance(value, str):
+            raise TypeError(f"malformed trace record: {where} must be a str, got {given(value)}")
+        return value
+
+    @staticmethod
+    def number(value: object, where: str) -> float:
+        if isinstance(value, str):
+            if value not in ("inf", "-inf", "nan"):
+                raise ValueError(
+                    f'malformed trace record: {where} is {_SHORT.repr(value)}, not a number ("inf", "-inf" and "nan" are)'
+                )
+            return float(value)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"malformed trace record: {where} must be a number, got {given(value)}")
+        return float(value)

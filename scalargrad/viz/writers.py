@@ -2,8 +2,9 @@
 
 Everything here except DOT text needs graphviz's ``dot`` program; when it is
 missing, the error (:class:`GraphvizNotFound`) says so and how to install it,
-instead of a traceback from deep inside the graphviz package. Every file is
-written atomically (:mod:`scalargrad.files`).
+and when ``dot`` fails on a picture, the error (:class:`RenderError`) names the
+file and quotes ``dot``, instead of a traceback from deep inside the graphviz
+package. Every file is written atomically (:mod:`scalargrad.files`).
 
 >>> import os, tempfile
 >>> import graphviz
@@ -18,21 +19,31 @@ written atomically (:mod:`scalargrad.files`).
 from __future__ import annotations
 
 import io
+import numbers
 import os
 import shutil
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import graphviz
 
-from scalargrad.viz.drawing import INSTALL_HINT, Frame, GraphvizNotFound
 from scalargrad.files import write_atomically
+from scalargrad.viz.drawing import INSTALL_HINT, Frame, GraphvizNotFound, RenderError, _dot_failed
 from scalargrad.viz.stepper import stepper_html
+from scalargrad.viz.trace import given
 
-__all__ = ["FORMATS", "GraphvizNotFound", "format_of", "render", "require_dot", "write", "write_frames", "write_gif", "write_stepper"]
+__all__ = [
+    "FORMATS", "GraphvizNotFound", "RenderError", "format_of", "render", "require_dot", "write",
+    "write_frames", "write_gif", "write_stepper",
+]
 
 # What ``write`` and ``write_frames`` produce, by file suffix.
 FORMATS = ("svg", "png", "pdf", "json", "dot")
+
+# What these functions draw: what ``draw`` returns, or any graphviz graph or DOT source.
+_GRAPHS = (graphviz.Graph, graphviz.Digraph, graphviz.Source)
+
 
 def require_dot() -> None:
     """Raise :class:`GraphvizNotFound` unless graphviz's ``dot`` program is on PATH.
@@ -54,19 +65,18 @@ def require_dot() -> None:
 def render(graph: graphviz.Digraph, format: str) -> bytes:
     """The picture as ``format`` bytes ("svg", "png", "pdf", "json"), rendered by ``dot``.
 
+    :class:`GraphvizNotFound` without ``dot``; :class:`RenderError` when ``dot``
+    fails on the picture.
+
     >>> import shutil
     >>> g = graphviz.Digraph()
     >>> g.edge("a", "b")
     >>> render(g, "svg").lstrip().startswith(b"<?xml") if shutil.which("dot") else True
     True
     """
-    if format not in FORMATS or format == "dot":
-        raise ValueError(f"cannot render format {format!r}; choose one of {', '.join(FORMATS[:-1])}")
-    try:
-        picture: bytes = graph.pipe(format=format)
-        return picture
-    except graphviz.ExecutableNotFound as error:
-        raise GraphvizNotFound(f"rendering {format.upper()} needs graphviz's `dot` program, which was not found; {INSTALL_HINT}") from error
+    _check_graph(graph, "render")
+    _check_format(format, "render", FORMATS[:-1])
+    return _render(graph, format, "the picture")
 
 
 def write(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
@@ -79,8 +89,9 @@ def write(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
     ...     write(g, os.path.join(folder, "graph.gv")).name
     'graph.gv'
     """
-    target = Path(path)
-    return write_atomically(target, _content(graph, format_of(target)))
+    _check_graph(graph, "write")
+    target = _path(path, "path", "write")
+    return write_atomically(target, _content(graph, format_of(target), target))
 
 
 def write_frames(
@@ -96,15 +107,20 @@ def write_frames(
     ...     [path.name for path in write_frames(step_frames(y), folder, "dot")]
     ['frame-00.dot', 'frame-01.dot', 'frame-02.dot']
     """
-    if format not in FORMATS:
-        raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
-    folder = Path(directory)
+    checked = _check_frames(frames, "write_frames")
+    folder = _path(directory, "directory", "write_frames")
+    _check_format(format, "write_frames", FORMATS)
+    if not isinstance(stem, str):
+        raise TypeError(f"write_frames() takes a str as stem, got {given(stem)}")
+    if not stem or any(sep in stem for sep in ("/", "\\", os.sep)) or stem in (".", ".."):
+        raise ValueError(f"stem must be a file name's beginning, without a path separator; got {stem!r}")
     folder.mkdir(parents=True, exist_ok=True)
-    digits = max(2, len(str(len(frames) - 1)))
-    return [
-        write_atomically(folder / f"{stem}-{k:0{digits}d}.{format}", _content(frame.graph, format))
-        for k, frame in enumerate(frames)
-    ]
+    digits = max(2, len(str(len(checked) - 1)))
+    paths = []
+    for k, frame in enumerate(checked):
+        target = folder / f"{stem}-{k:0{digits}d}.{format}"
+        paths.append(write_atomically(target, _content(frame.graph, format, target)))
+    return paths
 
 
 def write_stepper(frames: Sequence[Frame], path: str | os.PathLike[str], title: str | None = None) -> Path:
@@ -122,9 +138,18 @@ def write_stepper(frames: Sequence[Frame], path: str | os.PathLike[str], title: 
     ...         print(True, 3)
     True 3
     """
-    pages = [(render(frame.graph, "svg").decode("utf-8"), frame.caption) for frame in frames]
+    checked = _check_frames(frames, "write_stepper")
+    target = _path(path, "path", "write_stepper")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"write_stepper() takes a str or None as title, got {given(title)}")
+    if not checked:
+        raise ValueError("frames is empty: a stepper needs at least one frame")
+    pages = [
+        (_render(frame.graph, "svg", f"frame {k} of {target}").decode("utf-8"), frame.caption)
+        for k, frame in enumerate(checked)
+    ]
     html = stepper_html(pages) if title is None else stepper_html(pages, title=title)
-    return write_atomically(path, html)
+    return write_atomically(target, html)
 
 
 def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per_frame: float = 1.5) -> Path:
@@ -141,13 +166,22 @@ def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per
     ...         print(b"GIF89a")
     b'GIF89a'
     """
+    checked = _check_frames(frames, "write_gif")
+    target = _path(path, "path", "write_gif")
+    if isinstance(seconds_per_frame, bool) or not isinstance(seconds_per_frame, numbers.Real):
+        raise TypeError(f"write_gif() takes a number of seconds as seconds_per_frame, got {given(seconds_per_frame)}")
+    if not 0 < seconds_per_frame < 3600:
+        raise ValueError(f"seconds_per_frame must be more than 0 and less than an hour; got {seconds_per_frame!r}")
     try:
         from PIL import Image
     except ImportError as error:
         raise ImportError("writing a GIF needs Pillow: pip install 'scalargrad[gif]' (or pip install Pillow)") from error
-    if not frames:
+    if not checked:
         raise ValueError("no frames to write")
-    images = [Image.open(io.BytesIO(render(frame.graph, "png"))).convert("RGB") for frame in frames]
+    images = [
+        Image.open(io.BytesIO(_render(frame.graph, "png", f"frame {k} of {target}"))).convert("RGB")
+        for k, frame in enumerate(checked)
+    ]
     # The frames share one layout, but pad to the largest anyway: a GIF has one canvas size.
     width = max(image.width for image in images)
     height = max(image.height for image in images)
@@ -161,7 +195,7 @@ def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per
         buffer, format="GIF", save_all=True, append_images=canvases[1:],
         duration=round(seconds_per_frame * 1000), loop=0,
     )
-    return write_atomically(path, buffer.getvalue())
+    return write_atomically(target, buffer.getvalue())
 
 
 def format_of(path: str | os.PathLike[str]) -> str:
@@ -170,7 +204,7 @@ def format_of(path: str | os.PathLike[str]) -> str:
     >>> format_of("graph.SVG"), format_of("graph.gv")
     ('svg', 'dot')
     """
-    path = Path(path)
+    path = _path(path, "path", "format_of")
     suffix = path.suffix.lower().lstrip(".")
     format = "dot" if suffix == "gv" else suffix
     if format not in FORMATS:
@@ -178,5 +212,56 @@ def format_of(path: str | os.PathLike[str]) -> str:
     return format
 
 
-def _content(graph: graphviz.Digraph, format: str) -> bytes:
-    return graph.source.encode("utf-8") if format == "dot" else render(graph, format)
+def _content(graph: graphviz.Digraph, format: str, target: Path) -> bytes:
+    if format == "dot":
+        source: str = graph.source
+        return source.encode("utf-8")
+    return _render(graph, format, str(target))
+
+
+def _render(graph: graphviz.Digraph, format: str, what: str) -> bytes:
+    """``dot -T format`` of ``graph``; errors name ``what`` is being rendered (a file, a frame)."""
+    try:
+        picture: bytes = graph.pipe(format=format, quiet=True)  # dot's complaint goes into the error
+        return picture
+    except graphviz.ExecutableNotFound as error:
+        raise GraphvizNotFound(
+            f"rendering {what} needs graphviz's `dot` program, which was not found; {INSTALL_HINT}"
+        ) from error
+    except subprocess.CalledProcessError as error:
+        raise _dot_failed(error, what) from error
+
+
+def _check_graph(graph: object, function: str) -> None:
+    if not isinstance(graph, _GRAPHS):
+        raise TypeError(
+            f"{function}() takes a graphviz graph (what draw() returns) as graph, got {given(graph)}"
+        )
+
+
+def _check_format(format: object, function: str, allowed: Sequence[str]) -> None:
+    if not isinstance(format, str):
+        raise TypeError(f"{function}() takes a format name (one of {', '.join(allowed)}) as format, got {given(format)}")
+    if format not in allowed:
+        raise ValueError(f"unknown format {format!r}; choose one of {', '.join(allowed)}")
+
+
+def _path(path: object, argument: str, function: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+        raise TypeError(f"{function}() takes a file path (a str or os.PathLike) as {argument}, got {given(path)}")
+    target = Path(path)  # (a PathLike giving bytes is refused by Path itself, with a TypeError)
+    return target
+
+
+def _check_frames(frames: object, function: str) -> list[Frame]:
+    if isinstance(frames, (str, bytes)) or not isinstance(frames, Sequence):
+        raise TypeError(f"{function}() takes a list of Frames (what step_frames() returns) as frames, got {given(frames)}")
+    for k, frame in enumerate(frames):
+        if not isinstance(frame, Frame):
+            raise TypeError(f"{function}(): frames[{k}] is {given(frame)}, not a Frame (from step_frames())")
+        if not isinstance(frame.graph, _GRAPHS) or not isinstance(frame.caption, str):
+            raise TypeError(
+                f"{function}(): frames[{k}] must hold a graphviz graph and a str caption, "
+                f"got {given(frame.graph)} and {given(frame.caption)}"
+            )
+    return list(frames)
