@@ -4,7 +4,8 @@
 #   bash run.sh demo    install, then run `scalargrad walkthrough` (the worked
 #                       chain-rule example: derivation, pictures, training)
 #   bash run.sh test    install with the test and docs tools, run the whole test
-#                       suite, then build the documentation site (warnings fail)
+#                       suite, ruff (lint, format) and mypy --strict, then build
+#                       the documentation site (warnings fail)
 #   bash run.sh docs    install with the docs tools, then build the site into
 #                       docs/_build/html (every page executed; warnings fail)
 #   bash run.sh bench   install with micrograd, then run the benchmarks
@@ -67,6 +68,10 @@ case "$job" in
   demo) exec "$PYTHON" -m scalargrad walkthrough ;;
   test)
     "$PYTHON" -m pytest
+    echo "run.sh: ruff (lint and format) and mypy --strict"
+    "$PYTHON" -m ruff check .
+    "$PYTHON" -m ruff format --check .
+    "$PYTHON" -m mypy --strict scalargrad
     echo "run.sh: building the documentation site (docs/_build/html)"
     exec "$PYTHON" -m sphinx -W --keep-going -q -b html docs docs/_build/html ;;
   docs) exec "$PYTHON" -m sphinx -W --keep-going -q -b html docs docs/_build/html ;;
