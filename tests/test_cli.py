@@ -285,14 +285,14 @@ def test_walkthrough_frames_are_captioned_in_order(walkthrough_run):
     _, folder = walkthrough_run
     captions = [svg_texts(folder / "steps" / f"frame-{k:02d}.svg")[0] for k in range(FRAMES)]
     for k, caption in enumerate(captions):
-        assert caption.startswith(f"{k}/{FRAMES - 1} "), caption
+        assert caption.startswith(f"frame {k + 1}/{FRAMES} "), caption  # as the page numbers them
     assert "forward pass" in captions[0] and f"{E:.6f}" in captions[0]
     assert captions[1].endswith("∂E/∂E = 1")
     # Each weight's step ends with its published gradient.
-    assert any(c.split(" ", 1)[1].startswith("∂E/∂w1 =") and c.endswith(f"= {DE_DW1:.6f}") for c in captions)
-    assert any(c.split(" ", 1)[1].startswith("∂E/∂w2 =") and c.endswith(f"= {DE_DW2:.6f}") for c in captions)
+    assert any(c.split(" ", 2)[2].startswith("∂E/∂w1 =") and c.endswith(f"= {DE_DW1:.6f}") for c in captions)
+    assert any(c.split(" ", 2)[2].startswith("∂E/∂w2 =") and c.endswith(f"= {DE_DW2:.6f}") for c in captions)
     # Each labelled node's gradient is completed by exactly one step.
-    completed = [c.split(" ", 1)[1].split(" = ")[0] for c in captions[1:]]
+    completed = [c.split(" ", 2)[2].split(" = ")[0] for c in captions[1:]]
     assert sorted(completed) == sorted(f"∂E/∂{label}" for label in LABELLED)
 
 
@@ -422,7 +422,7 @@ def test_draw_steps_writes_frames_and_a_stepper(tmp_path):
     expected = {f"frame-{k:02d}.svg" for k in range(nodes + 1)} | {"steps.html"}
     assert {path.name for path in (tmp_path / "frames").iterdir()} == expected
     for k in range(nodes + 1):
-        assert svg_texts(tmp_path / "frames" / f"frame-{k:02d}.svg")[0].startswith(f"{k}/{nodes} ")
+        assert svg_texts(tmp_path / "frames" / f"frame-{k:02d}.svg")[0].startswith(f"frame {k + 1}/{nodes + 1} ")
     page = (tmp_path / "frames" / "steps.html").read_text(encoding="utf-8")
     assert page.count("<img data-frame=") == nodes + 1
 

@@ -73,7 +73,7 @@ def test_frames_one_per_step_plus_the_forward_pass():
     assert frames[3].caption == "∂E/∂neto = ∂E/∂outo × ∂outo/∂neto = -0.336286 × 0.245941 = -0.082706"
     # Gradients appear one step at a time: frame k shows k known gradients.
     for k, frame in enumerate(frames):
-        unknown = frame.graph.source.count('COLOR="#adb5bd">?<')
+        unknown = frame.graph.source.count('COLOR="#495057">?<')
         assert unknown == len(d.nodes) - k
 
 

@@ -197,7 +197,7 @@ def test_leaf_root() -> None:
     )
     assert t.steps == (Step(node=0, gradient=2.5, contributions=()),)
     assert t.gradient_of("x") == 2.5
-    assert trace(Value(-0.25)).nodes[0].name == "-0.25"
+    assert trace(Value(-0.25)).nodes[0].name == "n0"  # a short name, never the value
 
 
 # ------------------------------------------------------------------ masks
@@ -252,9 +252,9 @@ def test_same_graph_built_twice_gives_the_same_record() -> None:
 
 
 def test_lookup_errors_are_clear() -> None:
-    t = trace(Value(0.5) * Value(0.5))
-    with pytest.raises(ValueError, match=r"2 nodes are named '0.5'"):
-        t.node("0.5")
+    t = trace(Value(0.5, label="a") * Value(0.5, label="a"))
+    with pytest.raises(ValueError, match=r"2 nodes are named 'a'"):
+        t.node("a")
     with pytest.raises(KeyError, match="no node named 'w9'"):
         t.node("w9")
     assert t.node("n2").op == "mul"
@@ -318,3 +318,14 @@ def test_root_that_is_not_a_value_is_a_type_error(root: object) -> None:
 def test_gradient_that_is_not_a_real_number_is_a_type_error(gradient: object) -> None:
     with pytest.raises(TypeError, match=r"trace\(\) takes a real number as gradient"):
         trace(Value(1.0), gradient)  # type: ignore[arg-type]
+
+
+def test_unlabelled_leaves_get_distinct_names_not_their_values() -> None:
+    a = b = Value(0.5)
+    c = Value(0.5)
+    t = trace(a * b + c)
+    names = [node.name for node in t.nodes]
+    assert len(set(names)) == len(names)
+    assert "0.5" not in names
+    for name in names:  # each one can be looked up, as explain and path_view do
+        assert t.node(name).name == name

@@ -249,16 +249,40 @@ class Diagram:
     def partial(self, edge: DiagramEdge, style: Style = TEXT) -> str:
         """The edge's derivative as a symbol: ``∂neto/∂w2``.
 
+        Where the target uses the source more than once (``x * x``), each use
+        is its own edge and its symbol says which operand it is
+        (:func:`~scalargrad.viz.notation.partial`'s ``use``).
+
         >>> from scalargrad import Value
         >>> x = Value(3.0, label="x")
         >>> y = x.exp(); y.label = "y"
         >>> d = diagram(y)
         >>> d.partial(d.edges[0])
         '∂y/∂x'
+        >>> z = x * x; z.label = "z"
+        >>> [diagram(z).partial(edge) for edge in diagram(z).edges]
+        ['∂z/∂x₍₁₎', '∂z/∂x₍₂₎']
         """
         _check_edge(edge, "partial")
         _check_style(style, "partial")
-        return partial(self.nodes[edge.target].name, self.nodes[edge.source].name, style)
+        return partial(self.nodes[edge.target].name, self.nodes[edge.source].name, style, self.use(edge))
+
+    def use(self, edge: DiagramEdge) -> int | None:
+        """Which operand of its target the edge is (from 1), when the target uses its source more than once; else None.
+
+        >>> from scalargrad import Value
+        >>> x = Value(3.0, label="x")
+        >>> d = diagram(x * x + x)
+        >>> [d.use(edge) for edge in d.edges]
+        [1, 2, None, None]
+        """
+        _check_edge(edge, "use")
+        if not edge.direct:
+            return None
+        repeated: set[tuple[int, int]] = self._lookup("repeated")
+        if (edge.target, edge.source) not in repeated:
+            return None
+        return edge.operand + 1
 
     def edge_caption(self, edge: DiagramEdge) -> str:
         """``∂neto/∂w2 = 0.512497``.
@@ -386,6 +410,16 @@ class Diagram:
         for position, node in enumerate(self.nodes):
             names.setdefault(node.name, []).append(position)
         return names
+
+    def _build_repeated(self) -> set[tuple[int, int]]:
+        """(target, source) positions of direct edges whose target uses the source more than once."""
+        seen: set[tuple[int, int]] = set()
+        repeated: set[tuple[int, int]] = set()
+        for edge in self.edges:
+            if edge.direct:
+                pair = (edge.target, edge.source)
+                (repeated if pair in seen else seen).add(pair)
+        return repeated
 
     def _build_steps(self) -> dict[int, DiagramStep]:
         return {step.node: step for step in self.steps}

@@ -59,11 +59,17 @@ _GLYPH = 0.65 * FONT_SIZE
 _CELL_PADDING = 3
 
 # Colours (www.w3.org named or hex); one place so pictures stay consistent.
+# Lines may be light; every text colour meets WCAG AA (contrast at least
+# 4.5:1) against every fill it is drawn on, so pictures read on a projector:
+# MUTED text is 6.1:1 even on CURRENT_FILL, CURRENT_TEXT 4.9:1 there, PATH_TEXT
+# 4.9:1 on PATH_FILL (tests/test_contrast.py computes each pair from the DOT).
 INK, FAINT, EDGE = "#212529", "#adb5bd", "#868e96"
+MUTED = "#495057"  # "data"/"grad", "?", edge labels
+FADED_TEXT = "#5c636a"  # edge labels off the highlighted paths
 LEAF_FILL, NODE_FILL = "#e7f0fa", "#ffffff"
-CURRENT_FILL, CURRENT_LINE = "#ffd8a8", "#e8590c"
+CURRENT_FILL, CURRENT_LINE, CURRENT_TEXT = "#ffd8a8", "#e8590c", "#a33d00"
 USED_FILL = "#fff4e6"
-PATH_FILL, PATH_LINE = "#d0ebff", "#1971c2"
+PATH_FILL, PATH_LINE, PATH_TEXT = "#d0ebff", "#1971c2", "#1864ab"
 
 # The longest name, and the longest formula or caption, a picture shows; longer
 # ones are cut with "…". graphviz reads no label over 16 KiB (16384 bytes, after
@@ -241,8 +247,9 @@ def step_frames(
     root_node = d.nodes[d.root]
     captions = [f"forward pass: {root_node.name} = {number(root_node.data)}; no gradient is known yet"]
     captions += [d.step_caption(step) for step in d.steps]
-    total = len(d.steps)
-    titled = [_shortened(f"{k}/{total}  {caption}", MAX_TEXT_CHARS) for k, caption in enumerate(captions)]
+    # Numbered as the stepper page numbers them: "frame 1/9" is its "frame 1 of 9".
+    total = len(captions)
+    titled = [_shortened(f"frame {k + 1}/{total}  {caption}", MAX_TEXT_CHARS) for k, caption in enumerate(captions)]
     width = max(len(text) for text in titled)
     frames = [Frame(sheet.draw(_Look(caption=titled[0], caption_chars=width)), captions[0])]
     known: set[int] = set()
@@ -323,7 +330,8 @@ class _Sheet:
             for edge in self.d.edges:
                 target = _shortened(nodes[edge.target].name, MAX_NAME_CHARS)
                 source = _shortened(nodes[edge.source].name, MAX_NAME_CHARS)
-                symbol, value = _dot_text(partial(target, source)), _dot_text(number(edge.derivative))
+                symbol = _dot_text(partial(target, source, use=self.d.use(edge)))
+                value = _dot_text(number(edge.derivative))
                 if self.rankdir in ("TB", "BT"):
                     # Stacked, so neighbouring edges' labels do not run into each
                     # other; left-justified (\l) after a no-break space, so the
@@ -341,7 +349,7 @@ class _Sheet:
                 "nodesep": "0.5", "ranksep": "0.5", "labelloc": "t",
             },
             node_attr={"shape": "plain", "fontname": FONT, "fontsize": str(FONT_SIZE)},
-            edge_attr={"fontname": FONT, "fontsize": str(FONT_SIZE - 1), "color": EDGE, "fontcolor": EDGE, "arrowsize": "0.7"},
+            edge_attr={"fontname": FONT, "fontsize": str(FONT_SIZE - 1), "color": EDGE, "fontcolor": MUTED, "arrowsize": "0.7"},
         )
         if look.caption:
             graph.attr(label=_caption_label(look.caption, look.caption_chars))
@@ -352,11 +360,11 @@ class _Sheet:
             if self.edge_labels:
                 attrs["label"] = self.edge_text[e]
             if e in look.used_edges:
-                attrs.update(color=CURRENT_LINE, fontcolor=CURRENT_LINE, penwidth="2.2")
+                attrs.update(color=CURRENT_LINE, fontcolor=CURRENT_TEXT, penwidth="2.2")
             elif e in look.path_edges:
-                attrs.update(color=PATH_LINE, fontcolor=PATH_LINE, penwidth="2.2")
+                attrs.update(color=PATH_LINE, fontcolor=PATH_TEXT, penwidth="2.2")
             elif look.path_edges:
-                attrs.update(color=FAINT, fontcolor=FAINT)
+                attrs.update(color=FAINT, fontcolor=FADED_TEXT)
             graph.edge(f"n{d.nodes[edge.source].index}", f"n{d.nodes[edge.target].index}", **attrs)
         return graph
 
@@ -386,11 +394,11 @@ class _Sheet:
 
 def _number_row(name: str, text: str | None, name_width: int, width: int, background: str | None = None) -> str:
     """A row of a node: its name in grey, then ``text`` (escaped already; ``None`` shows ``?``)."""
-    colour = FAINT if text is None else INK
+    colour = MUTED if text is None else INK
     height = FONT_SIZE + 2 * _CELL_PADDING + 2
     fill = f' BGCOLOR="{background}"' if background else ""
     return (
-        f'<TR><TD ALIGN="LEFT" WIDTH="{name_width}"><FONT COLOR="{FAINT}">{name}</FONT></TD>'
+        f'<TR><TD ALIGN="LEFT" WIDTH="{name_width}"><FONT COLOR="{MUTED}">{name}</FONT></TD>'
         f'<TD ALIGN="RIGHT" FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="{height}"{fill}>'
         f'<FONT FACE="{MONO}" COLOR="{colour}">{"?" if text is None else text}</FONT></TD></TR>'
     )

@@ -128,7 +128,11 @@ def _derivation(d: Diagram, wrt: str, style: Style, forward: bool) -> list[_Bloc
     blocks: list[_Block] = []
 
     def equation(*parts: str) -> None:
-        blocks.append(_Equation(" = ".join(parts)))
+        # Never an equation whose sides are the same expression (``2 × 3 = 2 × 3``
+        # when the operands are constants): each expression is written once.
+        distinct = list(dict.fromkeys(parts))
+        if len(distinct) > 1:
+            blocks.append(_Equation(" = ".join(distinct)))
 
     written: dict[float, str] = {}  # the same numbers come back: data, derivatives, gradients
 
@@ -164,12 +168,16 @@ def _derivation(d: Diagram, wrt: str, style: Style, forward: bool) -> list[_Bloc
         return text
 
     plural = "path" if count == 1 else "paths"
-    blocks.append(_Heading((f"Chain rule, along the {count} {plural} from ", wrt, " to ", root_name)))
     times = f" {style.times} "
     chains = [times.join(partial(e) for e in reversed(path)) for path in listed]
     if count > len(listed):
         chains.append(f"\\ldots ({count - len(listed)} more)" if style.latex else f"… ({count - len(listed)} more)")
-    equation(symbol, " + ".join(chains))
+    if chains == [symbol]:
+        # One edge straight to the root: the gradient is that edge's local derivative.
+        blocks.append(_Heading(("Chain rule: ", root_name, " is made from ", wrt, " directly, by one local derivative")))
+    else:
+        blocks.append(_Heading((f"Chain rule, along the {count} {plural} from ", wrt, " to ", root_name)))
+        equation(symbol, " + ".join(chains))
 
     blocks.append(_Heading(("Local derivatives",)))
     seen: set[int] = set()

@@ -359,12 +359,22 @@ def _prime(op: str, operands: Sequence[Expr], position: int, style: Style) -> Ex
     return Expr(f"∂{str(position + 1).translate(_SUBSCRIPTS)}{op}({arguments})")
 
 
-def partial(of: str, by: str, style: Style = TEXT) -> str:
+def partial(of: str, by: str, style: Style = TEXT, use: int | None = None) -> str:
     """The symbol d ``of`` / d ``by``: ``∂E/∂w1`` as text, a ``\\frac`` in LaTeX.
+
+    ``use`` numbers one use of ``by`` where ``of`` is made from it more than
+    once (``y = x * x``): each use is its own edge, marked with the operand
+    position it fills, from 1, so the two edges of ``x * x`` read
+    ``∂y/∂x₍₁₎`` and ``∂y/∂x₍₂₎`` (``x_{(1)}`` in LaTeX), and their sum is
+    ``∂y/∂x``.
 
     >>> partial("E", "w1"), partial("E", "w1", LATEX)
     ('∂E/∂w1', '\\\\frac{\\\\partial E}{\\\\partial \\\\mathrm{w1}}')
+    >>> partial("y", "x", use=2), partial("y", "x", LATEX, use=2)
+    ('∂y/∂x₍₂₎', '\\\\frac{\\\\partial y}{\\\\partial x_{(2)}}')
     """
     if style.latex:
-        return rf"\frac{{\partial {style.name(of)}}}{{\partial {style.name(by)}}}"
-    return f"∂{of}/∂{by}"
+        mark = "" if use is None else f"_{{({use})}}"
+        return rf"\frac{{\partial {style.name(of)}}}{{\partial {style.name(by)}{mark}}}"
+    mark = "" if use is None else f"₍{str(use).translate(_SUBSCRIPTS)}₎"
+    return f"∂{of}/∂{by}{mark}"

@@ -47,8 +47,8 @@ body {
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
     "Noto Sans", "Liberation Sans", "DejaVu Sans", Arial, sans-serif;
 }
-main { max-width: 1100px; margin: 0 auto; padding: 1rem 1.25rem 2rem; }
-h1 { font-size: 1.35rem; margin: 0 0 .75rem; }
+main { max-width: 1100px; margin: 0 auto; padding: .5rem 1.25rem 1rem; }
+h1 { font-size: 1.2rem; margin: 0 0 .4rem; }
 .controls { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; }
 button {
   font: inherit; color: inherit; padding: .3rem .8rem; cursor: pointer;
@@ -58,10 +58,15 @@ button:hover:enabled { background: #eaeef2; }
 button:disabled { opacity: .45; cursor: default; }
 button:focus-visible, input:focus-visible { outline: 2px solid #0969da; outline-offset: 2px; }
 #slider { flex: 1 1 12rem; min-width: 8rem; }
-#counter { margin: .75rem 0 .25rem; color: #57606a; font-variant-numeric: tabular-nums; }
-#caption { margin: 0 0 .75rem; font-size: 1.1rem; white-space: pre-line; min-height: 1.6em; }
-.frames { border: 1px solid #d0d7de; border-radius: 6px; padding: .75rem; }
-.frames img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+#counter { margin: .4rem 0 .1rem; color: #57606a; font-variant-numeric: tabular-nums; }
+#caption { margin: 0 0 .4rem; font-size: 1.1rem; white-space: pre-line; min-height: 1.6em; }
+.frames { border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem; }
+/* The whole picture fits below the controls and the caption (a 1366x768
+   projector included): the current node never scrolls away from them. */
+.frames img {
+  display: block; max-width: 100%; height: auto; margin: 0 auto;
+  max-height: calc(100vh - 12rem); object-fit: contain;
+}
 .frames img[hidden] { display: none; }
 .hint { color: #57606a; font-size: .9rem; }
 kbd {

@@ -50,7 +50,6 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn, Union
 
 from scalargrad.backward import chain_rule, topological_order
-from scalargrad.viz.notation import number
 from scalargrad.value import Value
 
 __all__ = ["Contribution", "NodeRecord", "Step", "Trace", "trace"]
@@ -67,9 +66,9 @@ class NodeRecord:
     ``index`` is the node's position in topological order (every parent has a
     smaller index than its children), ``label`` the user's label (possibly
     ``""``), and ``name`` the label or, for an unlabelled node, a short name
-    derived from the graph alone: the number itself for a leaf (``"0.9"``, as
-    :func:`scalargrad.viz.notation.number` writes it) and
-    ``n`` + index for an interior node (``"n9"``). ``op`` is the name of the
+    derived from the graph alone, distinct from every other node's:
+    ``n`` + index (``"n9"``), for a leaf as for an interior node (in formulas
+    an unlabelled leaf is still written as its number). ``op`` is the name of the
     operation that made the node (``None`` for a leaf) and ``params`` the op's
     constants (``{"right": 2.0}`` for ``x ** 2``, ``{"left": 0.9}`` for
     ``0.9 - x``). ``grad`` is d root / d node
@@ -345,15 +344,16 @@ def trace(root: Value, gradient: float = 1.0) -> Trace:
 
 
 def _short_name(node: Value, i: int, labels: set[str]) -> str:
-    """The label, else the number for a leaf or ``n<index>`` for an interior node.
+    """The label, else ``n<index>``, for a leaf as for an interior node.
 
-    A short name never takes a label's name: ``n2`` becomes ``n2'`` in a graph
-    where some node is labelled ``n2`` (and a constant 0.5 becomes ``0.5'``
-    where a node is labelled ``0.5``).
+    Never the node's value: two leaves holding 0.5 are two nodes, ``n0`` and
+    ``n1``, each of which ``explain`` and ``path_view`` can name. A short name
+    never takes a label's name: ``n2`` becomes ``n2'`` in a graph where some
+    node is labelled ``n2``.
     """
     if node.label:
         return node.label
-    name = number(node.data) if not node.parents else f"n{i}"
+    name = f"n{i}"
     while name in labels:
         name += "'"
     return name

@@ -62,11 +62,13 @@ def require_dot() -> None:
         raise GraphvizNotFound(f"rendering pictures needs graphviz's `dot` program, which was not found; {INSTALL_HINT}")
 
 
-def render(graph: graphviz.Digraph, format: str) -> bytes:
+def render(graph: graphviz.Digraph, format: str, dpi: float | None = None) -> bytes:
     """The picture as ``format`` bytes ("svg", "png", "pdf", "json"), rendered by ``dot``.
 
-    :class:`GraphvizNotFound` without ``dot``; :class:`RenderError` when ``dot``
-    fails on the picture.
+    ``dpi`` is the resolution of a PNG (graphviz's default is 96; 192 gives
+    twice the pixels each way, for a projector or a slide); other formats are
+    vector pictures and ignore it. :class:`GraphvizNotFound` without ``dot``;
+    :class:`RenderError` when ``dot`` fails on the picture.
 
     >>> import shutil
     >>> g = graphviz.Digraph()
@@ -76,11 +78,13 @@ def render(graph: graphviz.Digraph, format: str) -> bytes:
     """
     _check_graph(graph, "render")
     _check_format(format, "render", FORMATS[:-1])
-    return _render(graph, format, "the picture")
+    return _render(graph, format, "the picture", _check_dpi(dpi, "render"))
 
 
-def write(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
+def write(graph: graphviz.Digraph, path: str | os.PathLike[str], dpi: float | None = None) -> Path:
     """Write ``graph`` to ``path`` in the format its suffix names (.svg, .png, .pdf, .json, .dot/.gv).
+
+    ``dpi`` sets a PNG's resolution (see :func:`render`); other formats ignore it.
 
     >>> import os, tempfile
     >>> g = graphviz.Digraph()
@@ -91,13 +95,17 @@ def write(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
     """
     _check_graph(graph, "write")
     target = _path(path, "path", "write")
-    return write_atomically(target, _content(graph, format_of(target), target))
+    resolution = _check_dpi(dpi, "write")
+    return write_atomically(target, _content(graph, format_of(target), target, resolution))
 
 
 def write_frames(
-    frames: Sequence[Frame], directory: str | os.PathLike[str], format: str = "svg", stem: str = "frame"
+    frames: Sequence[Frame], directory: str | os.PathLike[str], format: str = "svg", stem: str = "frame",
+    dpi: float | None = None,
 ) -> list[Path]:
     """Write each frame to ``directory/stem-NN.format`` (NN from 00) and return the paths.
+
+    ``dpi`` sets the resolution of PNG frames (see :func:`render`).
 
     >>> import tempfile
     >>> from scalargrad import Value, step_frames
@@ -114,12 +122,13 @@ def write_frames(
         raise TypeError(f"write_frames() takes a str as stem, got {given(stem)}")
     if not stem or any(sep in stem for sep in ("/", "\\", os.sep)) or stem in (".", ".."):
         raise ValueError(f"stem must be a file name's beginning, without a path separator; got {stem!r}")
+    resolution = _check_dpi(dpi, "write_frames")
     folder.mkdir(parents=True, exist_ok=True)
     digits = max(2, len(str(len(checked) - 1)))
     paths = []
     for k, frame in enumerate(checked):
         target = folder / f"{stem}-{k:0{digits}d}.{format}"
-        paths.append(write_atomically(target, _content(frame.graph, format, target)))
+        paths.append(write_atomically(target, _content(frame.graph, format, target, resolution)))
     return paths
 
 
@@ -152,8 +161,16 @@ def write_stepper(frames: Sequence[Frame], path: str | os.PathLike[str], title: 
     return write_atomically(target, html)
 
 
-def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per_frame: float = 1.5) -> Path:
+def write_gif(
+    frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per_frame: float = 1.5,
+    seconds_on_last_frame: float = 4.0, dpi: float | None = None,
+) -> Path:
     """An animated GIF of ``frames``, looping; needs Pillow (``pip install scalargrad[gif]``).
+
+    Each frame shows for ``seconds_per_frame``, and the last one, the finished
+    backward pass, for ``seconds_on_last_frame`` (at least as long as the
+    others), so a viewer can read it before the loop starts again. ``dpi`` is
+    the frames' resolution (see :func:`render`).
 
     >>> import importlib.util, shutil, tempfile, os
     >>> from scalargrad import Value, step_frames
@@ -172,6 +189,15 @@ def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per
         raise TypeError(f"write_gif() takes a number of seconds as seconds_per_frame, got {given(seconds_per_frame)}")
     if not 0 < seconds_per_frame < 3600:
         raise ValueError(f"seconds_per_frame must be more than 0 and less than an hour; got {seconds_per_frame!r}")
+    if isinstance(seconds_on_last_frame, bool) or not isinstance(seconds_on_last_frame, numbers.Real):
+        raise TypeError(
+            f"write_gif() takes a number of seconds as seconds_on_last_frame, got {given(seconds_on_last_frame)}"
+        )
+    if not 0 < seconds_on_last_frame < 3600:
+        raise ValueError(
+            f"seconds_on_last_frame must be more than 0 and less than an hour; got {seconds_on_last_frame!r}"
+        )
+    resolution = _check_dpi(dpi, "write_gif")
     try:
         from PIL import Image
     except ImportError as error:
@@ -179,7 +205,7 @@ def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per
     if not checked:
         raise ValueError("no frames to write")
     images = [
-        Image.open(io.BytesIO(_render(frame.graph, "png", f"frame {k} of {target}"))).convert("RGB")
+        Image.open(io.BytesIO(_render(frame.graph, "png", f"frame {k} of {target}", resolution))).convert("RGB")
         for k, frame in enumerate(checked)
     ]
     # The frames share one layout, but pad to the largest anyway: a GIF has one canvas size.
@@ -191,9 +217,11 @@ def write_gif(frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per
         canvas.paste(image, (0, 0))
         canvases.append(canvas)
     buffer = io.BytesIO()
+    each = round(seconds_per_frame * 1000)
+    durations = [each] * (len(canvases) - 1) + [max(each, round(seconds_on_last_frame * 1000))]
     canvases[0].save(
         buffer, format="GIF", save_all=True, append_images=canvases[1:],
-        duration=round(seconds_per_frame * 1000), loop=0,
+        duration=durations if len(durations) > 1 else durations[0], loop=0,
     )
     return write_atomically(target, buffer.getvalue())
 
@@ -212,18 +240,43 @@ def format_of(path: str | os.PathLike[str]) -> str:
     return format
 
 
-def _content(graph: graphviz.Digraph, format: str, target: Path) -> bytes:
+def _content(graph: graphviz.Digraph, format: str, target: Path, dpi: float | None = None) -> bytes:
     if format == "dot":
         source: str = graph.source
         return source.encode("utf-8")
-    return _render(graph, format, str(target))
+    return _render(graph, format, str(target), dpi)
 
 
-def _render(graph: graphviz.Digraph, format: str, what: str) -> bytes:
-    """``dot -T format`` of ``graph``; errors name ``what`` is being rendered (a file, a frame)."""
+def _check_dpi(dpi: object, function: str) -> float | None:
+    """``dpi`` as a float (None stays None); a TypeError or ValueError naming ``function`` otherwise."""
+    if dpi is None:
+        return None
+    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real):
+        raise TypeError(f"{function}() takes a number of dots per inch or None as dpi, got {given(dpi)}")
+    if not 10 <= float(dpi) <= 1200:
+        raise ValueError(f"dpi must be from 10 to 1200 (graphviz's default is 96); got {dpi!r}")
+    return float(dpi)
+
+
+def _render(graph: graphviz.Digraph, format: str, what: str, dpi: float | None = None) -> bytes:
+    """``dot -T format`` of ``graph``; errors name ``what`` is being rendered (a file, a frame).
+
+    ``dpi`` (for PNG) is passed to ``dot`` as ``-Gdpi``, which overrides the graph's own.
+    """
     try:
+        if dpi is not None and format == "png":
+            source: str = graph.source
+            done = subprocess.run(
+                ["dot", f"-T{format}", f"-Gdpi={dpi:g}"], input=source.encode("utf-8"),
+                capture_output=True, check=True,
+            )
+            return done.stdout
         picture: bytes = graph.pipe(format=format, quiet=True)  # dot's complaint goes into the error
         return picture
+    except FileNotFoundError as error:
+        raise GraphvizNotFound(
+            f"rendering {what} needs graphviz's `dot` program, which was not found; {INSTALL_HINT}"
+        ) from error
     except graphviz.ExecutableNotFound as error:
         raise GraphvizNotFound(
             f"rendering {what} needs graphviz's `dot` program, which was not found; {INSTALL_HINT}"
