@@ -24,6 +24,7 @@ from scalargrad.op import Notation, Op, OpFunction, op
 from scalargrad.ops import *  # noqa: F403 - every built-in op spelt as a function, from the registry
 from scalargrad.ops import __all__ as _op_functions
 from scalargrad.transforms import grad, gradcheck, gradients, hessian, jacobian, jvp, value_and_grad
+from scalargrad.labels import label
 from scalargrad.value import Value, as_value
 
 if TYPE_CHECKING:  # resolved lazily below; named here for type checkers
@@ -49,6 +50,7 @@ __all__ = [
     *_op_functions,
     "grad", "value_and_grad", "jvp", "jacobian", "hessian", "gradcheck", "gradients", "topological_order",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled",
+    "label",
     *_LAZY,
 ]
 

@@ -32,7 +32,7 @@ def relative_luminance(colour: str) -> float:
         c = channel / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (int(colour[k:k + 2], 16) for k in (0, 2, 4))
+    r, g, b = (int(colour[k : k + 2], 16) for k in (0, 2, 4))
     return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
 
 
@@ -133,7 +133,10 @@ def pictures() -> list[tuple[str, str]]:
     found += [("path_view w1", sg.path_view(E, "w1", collapse=True).source)]
     found += [("path_view x", sg.path_view(y, "x").source)]
     found += [(f"step frame {k}", frame.graph.source) for k, frame in enumerate(sg.step_frames(y))]
-    found += [(f"collapsed frame {k}", frame.graph.source) for k, frame in enumerate(sg.step_frames(E, collapse=True))]
+    found += [
+        (f"collapsed frame {k}", frame.graph.source)
+        for k, frame in enumerate(sg.step_frames(E, collapse=True))
+    ]
     return found
 
 
@@ -141,8 +144,11 @@ def pictures() -> list[tuple[str, str]]:
 def test_every_text_colour_meets_wcag_aa(what: str, source: str) -> None:
     runs = text_colours(source)
     assert runs, "no text found: the parser no longer reads the DOT"
-    failing = [(text, colour, fill, round(contrast(colour, fill), 2)) for text, colour, fill in runs
-               if contrast(colour, fill) < AA]
+    failing = [
+        (text, colour, fill, round(contrast(colour, fill), 2))
+        for text, colour, fill in runs
+        if contrast(colour, fill) < AA
+    ]
     assert not failing, f"{what}: {failing[:5]}"
 
 
