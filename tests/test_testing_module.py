@@ -188,6 +188,7 @@ def test_depth_zero_is_a_leaf(expr: Expression) -> None:
         ({"n_inputs": 0}, "n_inputs"),
         ({"max_depth": -1}, "max_depth"),
         ({"input_bound": 0.0}, "input_bound"),
+        ({"share": "yes"}, "share"),
     ],
 )
 def test_expressions_reject_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
@@ -205,6 +206,117 @@ def test_kinked_expressions_away_from_their_kinks(expr: Expression, x0: float, x
         for parent in node.parents for kink in node.op.kinks
     ))
     assert_gradients_match(expr, x0, x1)
+
+
+# ------------------------------------------------- shared subexpressions
+
+TREE_OPS = ["add", "mul", "tanh", "sin", "exp"]  # no op here needs a domain wrapper, which shares its operand
+
+
+def consumers(root: Value) -> dict[Value, int]:
+    """How many times each node is an operand of another (x * x counts twice)."""
+    counts: dict[Value, int] = {}
+    for node in sg.topological_order(root):
+        for parent in node.parents:
+            counts[parent] = counts.get(parent, 0) + 1
+    return counts
+
+
+def depth_first_gradients(root: Value) -> dict[Value, float]:
+    """A backward pass without a topological order: each node passes its gradient on as soon as it is reached.
+
+    Right for trees (each node has one consumer, so its gradient is complete
+    when it is reached); wrong where a node feeds two others by paths of
+    different lengths: the bug a strategy of trees never finds.
+    """
+    grads: dict[Value, float] = {root: 1.0}
+    stack, seen = [root], {root}
+    while stack:
+        node = stack.pop()
+        for parent, d in zip(node.parents, node.local_derivatives()):
+            grads[parent] = grads.get(parent, 0.0) + grads[node] * d
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return grads
+
+
+def agrees_with_backward(expr: Expression, xs: tuple[float, ...]) -> bool:
+    leaves = [Value(x) for x in xs]
+    root = expr(*leaves)
+    naive = depth_first_gradients(root)
+    root.backward()
+    return all(math.isclose(naive.get(leaf, 0.0), leaf.grad, rel_tol=1e-9, abs_tol=1e-9) for leaf in leaves)
+
+
+@given(expr=expressions(n_inputs=2, ops=TREE_OPS), x0=finite_floats(-2, 2), x1=finite_floats(-2, 2))
+def test_a_shared_node_is_one_node_with_several_consumers(expr: Expression, x0: float, x1: float) -> None:
+    root = expr.graph(x0, x1)
+    counts = consumers(root)
+    labelled = {node.label for node in counts if node.parents and node.label}
+    # a shared node is in the graph unless it has no input in it (tanh(1) is a number)
+    assert labelled <= set(expr.shared), repr(expr)
+    for node, count in counts.items():
+        if node.parents:
+            assert (count >= 2) == (node.label in expr.shared), (repr(expr), node)
+
+
+@given(expr=expressions(n_inputs=2, ops=TREE_OPS, share=False), x0=finite_floats(-2, 2), x1=finite_floats(-2, 2))
+def test_without_sharing_every_operation_has_one_consumer(expr: Expression, x0: float, x1: float) -> None:
+    assert expr.shared == ()
+    assert all(c == 1 for n, c in consumers(expr(Value(x0), Value(x1))).items() if n.parents), repr(expr)
+    assert agrees_with_backward(expr, (x0, x1))  # a tree cannot tell the naive pass from the real one
+
+
+def test_sharing_finds_the_bug_trees_cannot() -> None:
+    point = (0.7, -1.3)
+    expr = find_expression(lambda e: not agrees_with_backward(e, point), n_inputs=2, ops=TREE_OPS)
+    assert expr.shared, repr(expr)
+    assert len(str(expr)) <= 60, repr(expr)  # shrunk to a small formula
+
+
+@pytest.mark.parametrize("max_depth", [1, 2, 3])
+def test_sharing_keeps_to_max_depth(max_depth: int) -> None:
+    @given(expressions(n_inputs=2, max_depth=max_depth, ops=TREE_OPS))
+    def check(expr: Expression) -> None:
+        root = expr(Value(0.3), Value(-0.4))
+        depth: dict[Value, int] = {}
+        for node in sg.topological_order(root):
+            depth[node] = 1 + max((depth[p] for p in node.parents), default=-1) if node.parents else 0
+        # one more level where an input is scaled to fit its budget, as in exp(0.5 * x0)
+        assert depth[root] <= max_depth + 1, repr(expr)
+
+    check()
+
+
+def test_a_failure_that_needs_a_shared_node_shrinks_to_a_small_one() -> None:
+    expr = find_expression(lambda e: len(e.shared) >= 1 and "tanh" in str(e), n_inputs=2, ops=["add", "tanh"])
+    root = expr.graph(0.5, 0.5)
+    assert len([n for n in sg.topological_order(root) if n.parents]) <= 3, repr(expr)
+
+
+def test_graph_labels_the_inputs_the_shared_nodes_and_the_result() -> None:
+    expr = find_expression(lambda e: e.shared and "x1" in str(e), n_inputs=2, ops=["add", "mul", "tanh"])
+    root = expr.graph(0.25, x1=-0.5)
+    labels = {node.label for node in sg.topological_order(root)}
+    assert {"x0", "x1", "y", *expr.shared} <= labels or {"x1", "y", *expr.shared} <= labels
+    assert root.data == expr(0.25, -0.5)
+    again = expr.graph(x1=-0.5, x0=0.25)
+    assert again.data == root.data
+    assert "t0" in sg.draw(root).source  # a failing example can be looked at
+    with pytest.raises(TypeError, match="needs the 2 inputs"):
+        expr.graph(0.25)
+    with pytest.raises(TypeError, match="by name"):
+        expr.graph(0.25, y=1.0)
+    with pytest.raises(TypeError, match="twice"):
+        expr.graph(0.25, -0.5, x1=0.0)
+
+
+def test_graph_of_a_leaf_and_of_a_constant() -> None:
+    leaf = find_expression(lambda e: str(e) == "x0", n_inputs=1, max_depth=0)
+    assert leaf.graph(2.0).label == "x0"
+    constant = find_expression(lambda e: "x" not in str(e), n_inputs=1, max_depth=0)
+    assert constant.graph(2.0).label == "y" and constant.graph(2.0).data == float(str(constant))
 
 
 # --------------------------------------------------- gradient assertions

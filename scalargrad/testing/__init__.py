@@ -45,6 +45,8 @@ from scalargrad.testing.assertions import (
     assert_gradients_match,
     assert_second_derivative_matches,
 )
+from scalargrad.testing.engine import Defect, EngineReport, NotAnEngine, assert_engine_conforms, check_engine
+from scalargrad.testing.op_check import check_op
 from scalargrad.testing.strategies import Expression, expressions, finite_floats, op_names
 
 __all__ = [
@@ -57,6 +59,12 @@ __all__ = [
     "assert_gradients_match",
     "assert_second_derivative_matches",
     "assert_gradient_formula",
+    "check_op",
+    "check_engine",
+    "assert_engine_conforms",
+    "EngineReport",
+    "Defect",
+    "NotAnEngine",
 ]
 
 

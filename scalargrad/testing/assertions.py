@@ -134,7 +134,8 @@ def assert_gradient_formula(
     *inputs: Any,
     rtol: float = 1e-6,
     atol: float = 1e-9,
-    explain: bool = True,
+    names: Sequence[str] | None = None,
+    explain: bool | int = True,
 ) -> None:
     """Assert that hand-derived partial derivatives ``formula`` agree with the graph of ``f``.
 
@@ -148,8 +149,12 @@ def assert_gradient_formula(
     formula, difference; ``*`` marks the wrong ones) and then, for each wrong
     one, the chain rule as the graph applies it (:func:`scalargrad.explain`):
     the local derivatives and the product along each path, to set against the
-    derivation on paper. Inputs are named after ``f``'s parameters, the result
-    after ``f`` itself.
+    derivation on paper. Inputs are named after ``f``'s parameters (or
+    ``names``), the result after ``f`` itself. Where ``f`` labels some of its
+    intermediate Values (``z.label = "z"``), the chain rule is written over
+    those, as a tutorial writes it. ``explain`` is how many wrong partials to
+    explain (``True``: all of them, but only the first in a graph of more than
+    40 nodes, where one is long enough; ``False``: none).
 
     >>> import scalargrad as sg
     >>> def loss(w, b):                 # one sigmoid neuron, input 2, target 1
@@ -189,7 +194,12 @@ def assert_gradient_formula(
     if not inputs:
         raise ValueError("assert_gradient_formula needs at least one input")
     points = [x.data if isinstance(x, Value) else _real(x, i) for i, x in enumerate(inputs)]
-    names = _input_names(f, len(points))
+    if names is None:
+        names = _input_names(f, len(points))
+    else:
+        names = [str(name) for name in names]
+        if len(names) != len(points) or len(set(names)) != len(names):
+            raise ValueError(f"names must give {len(points)} different names, one per input, got {list(names)}")
     leaves = [Value(x, label=name) for x, name in zip(points, names)]
     with sg.enable_grad():
         root = f(*leaves)
@@ -214,16 +224,34 @@ def assert_gradient_formula(
         f"  function: {name_of(f)}",
         f"  formula: {name_of(formula)}",
     ]
-    if explain:
-        from scalargrad.viz.explanation import explain as chain_rule  # the drawings' layer, loaded on failure only
-
-        first = True
-        for name, mark in zip(names, marks):
-            if mark:
-                lines.append(f"\nHow the graph finds ∂{root.label}/∂{name}:")
-                lines.append(chain_rule(root, name, forward=first).text)
-                first = False
+    if explain is not False:
+        lines += _chain_rules(root, [name for name, mark in zip(names, marks) if mark], explain)
     raise AssertionError("\n".join(lines))
+
+
+_LARGE = 40  # nodes: a larger graph gets one explanation, without the forward pass
+
+
+def _chain_rules(root: Value, wrong: list[str], explain: bool | int) -> list[str]:
+    """The chain rule for each wrong partial, as :func:`scalargrad.explain` writes it."""
+    from scalargrad.viz.explanation import explain as chain_rule  # the drawings' layer, loaded on failure only
+
+    nodes = sg.topological_order(root)
+    large = len(nodes) > _LARGE
+    collapse = any(node.label and node.parents for node in nodes if node is not root)
+    most = (1 if large else len(wrong)) if explain is True else max(int(explain), 0)
+    lines = []
+    for k, name in enumerate(wrong[:most]):
+        lines.append(f"\nHow the graph finds ∂{root.label}/∂{name}:")
+        lines.append(chain_rule(root, name, collapse=collapse, forward=k == 0 and not large).text)
+    if len(wrong) > most:
+        rest = len(wrong) - most
+        lines.append(
+            f"\n(and {rest} more wrong partial{'s' if rest != 1 else ''}: their chain rules are left out"
+            + ("; label intermediate Values to shorten them" if large and not collapse else "")
+            + ")"
+        )
+    return lines
 
 
 def _real(x: Any, i: int) -> float:

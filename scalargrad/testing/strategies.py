@@ -548,6 +548,12 @@ def expressions(
     return drawer.expression()
 
 
+@st.composite
+def _nested(draw: Any, drawer: _Drawer, depth: int, budget: float) -> _Node:
+    """One node of a formula, drawn by ``drawer``: a strategy of its own, so every node is a span hypothesis can shrink."""
+    return drawer.draw_node(draw, depth, budget)
+
+
 class _Drawer:
     """Draws expressions top-down, each node within a magnitude budget, reusing finished nodes when ``share``."""
 
@@ -573,6 +579,12 @@ class _Drawer:
     # Whether to reuse a finished node comes next, and hypothesis shrinks towards
     # a fresh one, so a shared node survives shrinking only where the failure needs it.
     def node(self, draw: Any, depth: int, budget: float) -> _Node:
+        # Each node is drawn as its own nested strategy, so hypothesis sees the formula's
+        # structure and can shrink a node to one of its descendants.
+        made: _Node = draw(_nested(self, depth, budget))
+        return made
+
+    def draw_node(self, draw: Any, depth: int, budget: float) -> _Node:
         if depth >= self.max_depth or (depth > 0 and not draw(st.booleans())):
             return self.leaf(draw, budget)
         if self.share and self.pool:
