@@ -582,7 +582,8 @@ def test_walkthrough_writes_each_format_once(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["draw", "x*2", "x=abc"], "not a number"),
     (["draw", "__import__('os').system('echo hi')"], "bad formula"),
-    (["draw", "x"], "no value for input 'x'"),
+    (["draw", "x"], "the formula's inputs x each need a value"),
+    (["draw", "x*y", "x=1"], "no value for input 'y'"),
 ])
 def test_usage_errors_from_the_real_entry_point_have_no_traceback(tmp_path, args, message):
     result = run_cli(args, tmp_path)
@@ -660,7 +661,7 @@ def test_draw_a_non_finite_constant_exponent(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout.startswith("f = inf\n∂f/∂x = inf\n")
-    assert "x^inf" in result.stdout and "digraph" in result.stdout
+    assert "x^inf" in result.stdout and "Together" in result.stdout
 
 
 @pytest.fixture
@@ -764,7 +765,9 @@ def test_walkthrough_without_graphviz_fails_cleanly(tmp_path, path_without_dot):
 def test_dot_text_and_explain_need_no_graphviz(tmp_path, path_without_dot):
     result = run_cli(["draw", *TANH_ARGS, "--explain", "b"], tmp_path, env=path_without_dot)
     assert result.returncode == 0, result.stderr
-    assert "\ndigraph" in result.stdout
+    assert "digraph" not in result.stdout  # the explanation was asked for, not the DOT text
+    dot = run_cli(["draw", *TANH_ARGS], tmp_path, env=path_without_dot)
+    assert dot.returncode == 0 and "\ndigraph" in dot.stdout
     _, _, gradients = printed_results(result.stdout)
     assert float(result.stdout.rstrip().rsplit(" = ", 1)[1]) == gradients["b"]
 

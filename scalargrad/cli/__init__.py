@@ -1,4 +1,4 @@
-"""The ``scalargrad`` command: ``scalargrad walkthrough`` and ``scalargrad draw``.
+"""The ``scalargrad`` command: ``scalargrad walkthrough``, ``scalargrad draw`` and ``scalargrad check``.
 
 It only parses arguments and calls the library; everything it does is a
 library call a notebook can make too (:mod:`scalargrad.cli.walkthrough`,
@@ -13,14 +13,17 @@ cannot be written). Errors are one or two lines on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
+from scalargrad import __version__
+from scalargrad.cli import check
 from scalargrad.viz.drawing import RANKDIRS, draw, step_frames
 from scalargrad.viz.explanation import explain
 from scalargrad.cli.formula import FormulaError, functions, InputError, parse_assignments, parse_formula
@@ -49,6 +52,7 @@ TOP_EXAMPLES = """\
 examples:
   scalargrad walkthrough                                   # the worked w1/w2 example, drawn and trained
   scalargrad draw "tanh(x*w + b)" x=0.5 w=-3 b=2 -o graph.svg
+  scalargrad check micrograd.engine:Value                  # test an engine's gradients
   scalargrad draw --help                                   # more about each command
 """
 
@@ -57,6 +61,7 @@ examples:
   scalargrad walkthrough                          # SVG pictures and the HTML stepper in ./scalargrad-walkthrough
   scalargrad walkthrough --out pics --format png  # PNG pictures only
   scalargrad walkthrough --format svg --format gif
+  scalargrad walkthrough --format png --dpi 192   # sharper PNGs, for a projector
 """
 
 DRAW_EXAMPLES = """\
@@ -65,22 +70,30 @@ examples:
   scalargrad draw "x**2 + 3*x" x=2 --explain x
   scalargrad draw "sigmoid(a*b)" a=1 b=2 --steps frames/      # one picture per backward step
   scalargrad draw -- "-x * y" x=1 y=2                          # a formula that starts with '-'
+  scalargrad draw "2 * 3 + 1"                                  # no inputs: no NAME=VALUE
 
 A formula may use numbers, input names, + - * / **, unary minus, and the
-functions {functions}.
-Without -o, the DOT text of the picture is printed (no graphviz needed).
+functions {functions}. Each input needs a value, NAME=VALUE.
+Without -o or --explain, the DOT text of the picture is printed (no graphviz needed).
 """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``) and return its exit code.
 
-    >>> main(["draw", "x * y", "x=3", "y=4", "--explain", "x"])  # doctest: +ELLIPSIS
+    >>> main(["draw", "x * y", "x=3", "y=4", "--explain", "x"])
     f = 12
     ∂f/∂x = 4
     ∂f/∂y = 3
-    digraph scalargrad {
-    ...
+    <BLANKLINE>
+    Forward pass
+      f = x × y = 3 × 4 = 12
+    <BLANKLINE>
+    Chain rule: f is made from x directly, by one local derivative
+    <BLANKLINE>
+    Local derivatives
+      ∂f/∂x = y = 4
+    <BLANKLINE>
     Together
       ∂f/∂x = (4) = 4
     0
@@ -91,11 +104,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         for k, arg in enumerate(argv):
             if not isinstance(arg, str):
                 raise TypeError(f"main(): argv[{k}] is {given(arg)}, not a str")
-    parser = _parser()
+    parser = _parser(list(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, or a usage error argparse has already reported
         return stop.code if isinstance(stop.code, int) else USAGE_ERROR
+    if args.command == "check":
+        return check.run(args)
+    if args.command == "walkthrough" and "gif" in (args.formats or ()) and importlib.util.find_spec("PIL") is None:
+        # Said before any work: the derivation and the other pictures would come first otherwise.
+        print("scalargrad walkthrough: error: --format gif needs Pillow: pip install 'scalargrad[gif]' "
+              "(or pip install Pillow)", file=sys.stderr)
+        return FAILURE
     if args.command == "draw":
         if args.latex and args.explain is None:
             return _usage_error(args, "--latex needs --explain NAME")
@@ -150,14 +170,34 @@ def _usage_error(args: argparse.Namespace, message: str, caret: str = "") -> int
     return USAGE_ERROR
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors add a hint for a formula that starts with '-'."""
+
+    words: Sequence[str] = ()
+
+    def error(self, message: str) -> NoReturn:
+        dashed = [
+            word for word in self.words
+            if word.startswith("-") and len(word) > 1 and not word.startswith(("--", "-o", "-h"))
+        ]
+        if "draw" in self.words and dashed and "--" not in self.words:
+            message += (
+                f"\n(a formula that starts with '-', such as {dashed[0]!r}, reads as an option: "
+                f"put -- before it, as in: scalargrad draw -- {dashed[0]!r} ...)"
+            )
+        super().error(message)
+
+
+def _parser(words: Sequence[str] = ()) -> argparse.ArgumentParser:
+    _Parser.words = words
+    parser = _Parser(
         prog="scalargrad",
         description="Backpropagation you can see: draw computation graphs and the chain rule, step by step.",
         epilog=TOP_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{walkthrough,draw}")
+    parser.add_argument("--version", action="version", version=f"scalargrad {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{walkthrough,draw,check}")
 
     walkthrough = commands.add_parser(
         "walkthrough",
@@ -175,16 +215,23 @@ def _parser() -> argparse.ArgumentParser:
     walkthrough.add_argument("--format", action="append", choices=PICTURE_FORMATS, dest="formats",
                              help="what to write: svg or png pictures, the html stepper, a gif; "
                                   "repeat for several (default: svg and html)")
+    walkthrough.add_argument("--dpi", type=_dpi, metavar="N",
+                             help="resolution of PNG pictures and the GIF, in dots per inch (default 96)")
 
     drawing = commands.add_parser(
         "draw",
         help="draw the graph of a formula and backpropagate through it",
-        description="Build the graph of FORMULA at the given input values, backpropagate, and draw it.",
+        usage="scalargrad draw [options] FORMULA [NAME=VALUE ...]",
+        description=(
+            "Build the graph of FORMULA at the given input values (one NAME=VALUE for each input; "
+            "a formula of numbers alone needs none), backpropagate, and draw it."
+        ),
         epilog=DRAW_EXAMPLES.format(functions=" ".join(functions())),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    drawing.add_argument("formula", help='for example "tanh(x*w + b)"')
-    drawing.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a value for each input, e.g. x=0.5")
+    drawing.add_argument("formula", metavar="FORMULA", help='for example "tanh(x*w + b)"')
+    drawing.add_argument("values", nargs="*", metavar="NAME=VALUE",
+                         help="a value for each input of the formula, e.g. x=0.5")
     drawing.add_argument("-o", "--output", type=Path, metavar="FILE",
                          help="write the picture here; the suffix picks the format (.svg .png .pdf .dot)")
     drawing.add_argument("--explain", metavar="NAME", help="print the chain rule for d(formula)/d(NAME)")
@@ -193,7 +240,26 @@ def _parser() -> argparse.ArgumentParser:
                          help="also write one SVG per backward step and steps.html into DIR")
     drawing.add_argument("--rankdir", choices=RANKDIRS, default="TB", help="layout direction (default TB)")
     drawing.add_argument("--collapse", action="store_true", help="draw only the inputs and the result")
+    drawing.add_argument("--dpi", type=_dpi, metavar="N",
+                         help="resolution of a PNG picture (-o FILE.png), in dots per inch (default 96)")
+
+    checking = commands.add_parser(
+        "check", help=check.HELP, description=check.DESCRIPTION, epilog=check.EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_arguments(checking)
     return parser
+
+
+def _dpi(text: str) -> float:
+    """``--dpi``'s value: a number from 10 to 1200."""
+    try:
+        dpi = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of dots per inch") from None
+    if not 10 <= dpi <= 1200:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: from 10 to 1200 (the default is 96)")
+    return dpi
 
 
 def _walkthrough(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -210,9 +276,9 @@ def _walkthrough(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     status = 0
     try:
-        written = write_pictures(args.out, formats)
-    except GraphvizNotFound as error:
-        # The derivation and the training need no graphviz: say what is missing and go on.
+        written = write_pictures(args.out, formats, dpi=args.dpi)
+    except (GraphvizNotFound, OSError) as error:
+        # The derivation and the training need neither graphviz nor the folder: say what failed and go on.
         print(f"\nscalargrad walkthrough: error: {error}", file=err)
         status = FAILURE
     else:
@@ -233,7 +299,13 @@ def _walkthrough(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _draw(args: argparse.Namespace, out: TextIO) -> int:
     formula = parse_formula(args.formula)
-    root = formula.build(parse_assignments(args.values))
+    values = parse_assignments(args.values)
+    if not values and formula.inputs:
+        raise InputError([
+            f"no NAME=VALUE given; the formula's inputs {', '.join(formula.inputs)} each need a value, as in: "
+            + " ".join(f"{name}=0.5" for name in formula.inputs)
+        ])
+    root = formula.build(values)
     if not root.label:  # (a formula that is a single input is that input's own, labelled, leaf)
         name = "f"
         while name in formula.inputs:  # f, or f' where an input is called f
@@ -255,8 +327,8 @@ def _draw(args: argparse.Namespace, out: TextIO) -> int:
         print(f"∂{root.label}/∂{name} = {number(record.gradient_of(name))}", file=out)
     graph = draw(record, rankdir=args.rankdir, collapse=args.collapse)
     if args.output is not None:
-        print(f"wrote {write(graph, args.output)}", file=out)
-    else:
+        print(f"wrote {write(graph, args.output, dpi=args.dpi)}", file=out)
+    elif args.explain is None:  # the explanation is what was asked for: no DOT text before it
         print(graph.source, file=out)
     if args.explain is not None:
         explanation = explain(record, args.explain, collapse=args.collapse)

@@ -136,14 +136,19 @@ def derivation(E: Value | None = None) -> str:
     return explain(record, "w2", collapse=True).text + "\n\n" + explain(record, "w1", collapse=True, forward=False).text
 
 
-def write_pictures(out: str | os.PathLike[str], formats: Sequence[str] = ("svg", "html")) -> list[Path]:
+def write_pictures(
+    out: str | os.PathLike[str], formats: Sequence[str] = ("svg", "html"), dpi: float | None = None
+) -> list[Path]:
     """Write the example's pictures into the folder ``out``; returns the files written.
 
     For "svg" and "png": ``graph`` (every node), ``graph-collapsed`` (the
     tutorial's picture), ``path-w1`` and ``path-w2`` (the path views), and
     ``steps/frame-NN`` (one per backward step). "html": ``walkthrough.html``,
     the frames in one page to step through. "gif": ``steps.gif``. Needs
-    graphviz's ``dot`` program (and Pillow for "gif").
+    graphviz's ``dot`` program (and Pillow for "gif"). ``dpi`` is the
+    resolution of PNG pictures and of the GIF (graphviz's default is 96).
+    A folder that cannot be made is an ``OSError`` worded as ``write``'s:
+    ``cannot write pics/: pics is a file, not a folder``.
 
     >>> import shutil, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -170,19 +175,48 @@ def write_pictures(out: str | os.PathLike[str], formats: Sequence[str] = ("svg",
     formats = list(dict.fromkeys(formats))  # each once, in the order given
     require_dot()  # before making the folder
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_folder(folder)
     record = trace(build())
     # Top to bottom: the pictures stay legible at a page's width.
     frames = step_frames(record, collapse=True)
     written: list[Path] = []
     for format in (f for f in formats if f in ("svg", "png")):
-        written.append(write(draw(record), folder / f"graph.{format}"))
-        written.append(write(draw(record, collapse=True), folder / f"graph-collapsed.{format}"))
+        written.append(write(draw(record), folder / f"graph.{format}", dpi=dpi))
+        written.append(write(draw(record, collapse=True), folder / f"graph-collapsed.{format}", dpi=dpi))
         for weight in ("w1", "w2"):
-            written.append(write(path_view(record, weight, collapse=True), folder / f"path-{weight}.{format}"))
-        written += write_frames(frames, folder / "steps", format)
+            view = path_view(record, weight, collapse=True)
+            written.append(write(view, folder / f"path-{weight}.{format}", dpi=dpi))
+        written += write_frames(frames, folder / "steps", format, dpi=dpi)
     if "html" in formats:
         written.append(write_stepper(frames, folder / "walkthrough.html", title="scalargrad: the chain rule, step by step"))
     if "gif" in formats:
-        written.append(write_gif(frames, folder / "steps.gif"))
+        written.append(write_gif(frames, folder / "steps.gif", dpi=dpi))
     return written
+
+
+def _make_folder(folder: Path) -> None:
+    """``folder`` and its parents, made if missing; an OSError worded as ``write``'s if they cannot be.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as file:
+    ...     try:
+    ...         _make_folder(Path(file.name))
+    ...     except OSError as error:
+    ...         print(str(error).endswith("is a file, not a folder"))
+    True
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as error:
+        blocking = error.filename if error.filename is not None else folder
+        # the first part of the path that is a file
+        for part in (folder, *folder.parents):
+            if part.exists() and not part.is_dir():
+                blocking = part
+                break
+        raise type(error)(f"cannot write {folder}/: {blocking} is a file, not a folder") from None
+    except PermissionError as error:
+        raise PermissionError(f"cannot write {folder}/: permission denied for {error.filename or folder}") from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise OSError(f"cannot write {folder}/: {reason[:1].lower()}{reason[1:]}") from None
