@@ -293,3 +293,33 @@ def test_the_walkthrough_page_steps_through_the_chain_rule(browser: Browser, tmp
     assert state.text("#caption") == frames[4].caption
     state.assert_clean()
     context.close()
+
+
+def test_a_frame_fits_a_projector_screen_below_the_controls(browser: Browser, tmp_path: Path) -> None:
+    # At 1366x768 (a common projector), the whole frame, so its current node, is on
+    # screen together with the buttons and the caption, in every frame, unscrolled.
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz's dot program is not on PATH")
+    from scalargrad.cli.walkthrough import write_pictures
+
+    (page_path,) = write_pictures(tmp_path / "walkthrough", ["html"])
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(page_path.as_uri(), wait_until="load")
+    count = page.locator("[data-frame]").count()
+    for k in range(count):
+        assert page.evaluate("window.scrollY") == 0
+        controls = page.locator(".controls").bounding_box()
+        caption = page.locator("#caption").bounding_box()
+        frame = page.locator(f'[data-frame="{k}"]').bounding_box()
+        assert controls is not None and caption is not None and frame is not None
+        assert controls["y"] >= 0 and caption["y"] + caption["height"] <= frame["y"]
+        assert frame["y"] + frame["height"] <= 768, f"frame {k} runs off the screen"
+        assert frame["x"] >= 0 and frame["x"] + frame["width"] <= 1366
+        counter = page.locator("#counter").inner_text()
+        assert f"frame {k + 1} of {count}" in counter
+        if k == 4:
+            page.screenshot(path=str(tmp_path / "projector.png"))
+        if k < count - 1:
+            page.click("#next")
+    context.close()
