@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "scalargrad"
-ENGINE = {"value", "op", "ops", "backward", "transforms", "modes", "ieee", "math"}
+ENGINE = {"value", "op", "ops", "backward", "transforms", "modes", "ieee", "math", "labels"}
 STANDARD_LIBRARY = set(sys.stdlib_module_names)
 
 
