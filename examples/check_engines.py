@@ -8,6 +8,7 @@ what it found and how long it took, then the full report of one engine.
 
     python examples/check_engines.py                      # the summary, then the report for rsub_wrong_sign
     python examples/check_engines.py --report no_topological_order --frames pictures/
+    python examples/check_engines.py --engines correct micrograd --report correct
 
 ``--frames DIR`` draws that engine's defects: scalargrad's backward pass
 through each defect's smallest program, step by step, with the first node
@@ -58,23 +59,29 @@ def load(name: str) -> type:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--report", default="rsub_wrong_sign", choices=["correct", *GALLERY],
+    parser.add_argument("--report", default="rsub_wrong_sign", choices=["correct", *GALLERY, "micrograd"],
                         help="the engine whose full report is printed (default rsub_wrong_sign)")
     parser.add_argument("--frames", type=Path, metavar="DIR", help="draw that engine's defects into DIR")
     parser.add_argument("--examples", type=positive_int, default=200, help="random graphs per engine (default 200)")
+    names = ["correct", *GALLERY, "micrograd", "scalargrad"]
+    parser.add_argument("--engines", nargs="+", choices=names, default=names, metavar="NAME",
+                        help="the engines to check (default: all of them): " + " ".join(names))
     args = parser.parse_args(argv)
+    if args.report not in args.engines:
+        parser.error(f"--report {args.report}: not among the engines checked")
 
-    engines: dict[str, type] = {"correct": load("correct")}
-    engines.update({name: load(name) for name in GALLERY})
-    try:
-        import micrograd.engine
+    engines: dict[str, type] = {name: load(name) for name in args.engines if name in GALLERY or name == "correct"}
+    if "micrograd" in args.engines:
+        try:
+            import micrograd.engine
 
-        engines["micrograd 0.1.0"] = micrograd.engine.Value
-    except ImportError:
-        print("(micrograd is not installed: pip install micrograd==0.1.0 to check it too)")
-    import scalargrad
+            engines["micrograd"] = micrograd.engine.Value
+        except ImportError:
+            print("(micrograd is not installed: pip install micrograd==0.1.0 to check it too)")
+    if "scalargrad" in args.engines:
+        import scalargrad
 
-    engines["scalargrad"] = scalargrad.Value
+        engines["scalargrad"] = scalargrad.Value
 
     reports = {}
     width = max(len(name) for name in engines)

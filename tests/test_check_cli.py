@@ -81,9 +81,9 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_as_a_program() -> None:
-    """``python -m scalargrad.cli.check``, from another folder: a module beside the user is found."""
+    """``python -m scalargrad check``, run in another folder: a module beside the user is found."""
     result = subprocess.run(
-        [sys.executable, "-m", "scalargrad.cli.check", "rsub_wrong_sign:Value", *FAST],
+        [sys.executable, "-m", "scalargrad", "check", "rsub_wrong_sign:Value", *FAST],
         capture_output=True, text=True, cwd=GALLERY, timeout=120,
     )
     assert result.returncode == 1, result.stderr

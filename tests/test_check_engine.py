@@ -243,3 +243,18 @@ def test_report_text_lists_everything() -> None:
     row = next(line for line in defect.table.splitlines() if line.startswith("*"))
     expected, got = map(float, row.split()[-2:])
     assert math.isclose(got, -expected, abs_tol=1e-12)
+
+
+def test_the_example_script_runs(tmp_path: Path) -> None:
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "check_engines.py"), "--engines", "correct", "rsub_wrong_sign", "micrograd",
+         "--examples", "30", "--frames", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[0] == "correct" and lines[0].endswith("conforms")
+    assert "2 defect(s): deep, repeated" in lines[2]
+    assert (tmp_path / "defect-1" / "steps.html").is_file()

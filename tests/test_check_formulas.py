@@ -159,3 +159,13 @@ def test_the_helpers_hide_their_frames_from_pytest() -> None:
 
     for helper in (assert_gradient_formula, assert_gradients_match, assert_second_derivative_matches):
         assert "__tracebackhide__" in helper.__code__.co_varnames
+
+
+def test_the_example_script_prints_each_check_and_each_caught_slip() -> None:
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "check_formulas.py"
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("\nok    ") + result.stdout.startswith("ok    ") == len(seeds.CHECKS) + 1
+    assert result.stdout.count("caught  ") == len(seeds.MISTAKES)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import scalargrad as sg
-from scalargrad.op import unregister
+from scalargrad.op import registry, unregister
 from scalargrad.testing import check_op
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
@@ -56,7 +56,7 @@ def test_each_example_mistake_gets_its_own_diagnosis() -> None:
             assert found[name] is None, found[name]
         else:
             assert found[name] is not None and diagnosis in found[name].splitlines()[0], found[name]
-    assert not set(check_ops.NAMES) & set(sg.op.__globals__["registry"]())  # forgotten afterwards
+    assert not set(check_ops.NAMES) & set(registry())  # forgotten afterwards
 
 
 def _failure(op: Any, **options: Any) -> str:
@@ -155,3 +155,12 @@ def test_check_op_hides_its_own_frames_from_pytest() -> None:
 def test_bad_arguments_are_refused(args: tuple[Any, ...], options: dict[str, Any], error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         check_op(*args, **options)
+
+
+def test_the_example_script_runs() -> None:
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "check_ops.py"
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("ok      ") == 2 and result.stdout.count("failed  ") == 5

@@ -86,7 +86,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``scalargrad check`` with ``argv`` (default ``sys.argv[1:]``, without the word ``check``); return the exit code.
+    """Run ``scalargrad check`` with ``argv`` (the arguments after the word ``check``; default ``sys.argv[1:]``); the exit code.
+
+    The ``scalargrad`` command (``python -m scalargrad check ...``) parses its
+    own arguments with :func:`add_arguments` and calls :func:`run`; this is
+    the same thing on its own.
 
     >>> import contextlib, io
     >>> with contextlib.redirect_stderr(io.StringIO()) as said:
@@ -212,7 +216,3 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
     return value
-
-
-if __name__ == "__main__":  # python -m scalargrad.cli.check MODULE:NAME
-    sys.exit(main())

@@ -247,7 +247,7 @@ def _chain_rules(root: Value, wrong: list[str], explain: bool | int) -> list[str
     if len(wrong) > most:
         rest = len(wrong) - most
         lines.append(
-            f"\n(and {rest} more wrong partial{'s' if rest != 1 else ''}: their chain rules are left out"
+            f"\n(and {rest} more wrong partial{'s: their chain rules are' if rest != 1 else ': its chain rule is'} left out"
             + ("; label intermediate Values to shorten them" if large and not collapse else "")
             + ")"
         )

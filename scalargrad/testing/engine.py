@@ -41,11 +41,12 @@ import functools
 import math
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, Verbosity, given, reject, settings
 from hypothesis import strategies as st
@@ -54,6 +55,9 @@ from hypothesis.strategies import SearchStrategy
 import scalargrad as sg
 from scalargrad.op import lookup, registry
 from scalargrad.testing._report import number, table
+
+if TYPE_CHECKING:  # the drawings' layer is loaded only when a picture is asked for
+    from scalargrad.viz.drawing import Frame
 
 __all__ = ["Defect", "EngineReport", "NotAnEngine", "assert_engine_conforms", "check_engine"]
 
@@ -69,6 +73,7 @@ _MAX_LOCAL = 1e2  # of any local derivative in a drawn graph
 _VALUE_RTOL = 1e-8  # relative to how much a value could round (its condition)
 _GRAD_RTOL = 1e-6  # relative to the sum of the absolute products along every path
 _ATOL = 1e-9
+_WIDTH = 100  # of a report's prose lines (tables and programs are never wrapped)
 
 
 class NotAnEngine(TypeError):
@@ -340,39 +345,35 @@ class Defect:
     got: str = ""
 
     def __str__(self) -> str:
-        lines = [self.title]
+        lines = textwrap.wrap(self.title, _WIDTH, subsequent_indent="  ")
         if self.source:
             lines += ["    " + line for line in self.source.splitlines()]
         if self.table:
             lines += ["  " + line for line in self.table.splitlines()]
-        if self.detail:
-            lines += ["  " + line for line in self.detail.splitlines()]
+        for paragraph in self.detail.splitlines():
+            lines += textwrap.wrap(paragraph, _WIDTH, initial_indent="  ", subsequent_indent="  ")
         return "\n".join(lines)
 
-    def write_frames(self, directory: str | os.PathLike[str]) -> list[Path]:
-        """Write scalargrad's backward pass through the defect's program, step by step, the differing node marked.
+    def frames(self) -> list[Frame]:
+        """scalargrad's backward pass through the defect's program, one picture per step, the differing node marked.
 
-        One SVG per step (``frame-NN.svg``, as :func:`scalargrad.viz.writers.write_frames`),
-        ``steps.html`` to step through them, and ``first-difference.svg``, the
-        paths from the first differing node to the result. The node is
-        marked "first difference" in every frame. Needs graphviz's ``dot``;
-        a defect without a program (the deep chain) writes nothing.
+        These are :func:`scalargrad.step_frames` of the program built in
+        scalargrad (nodes named as in ``source``), with the first node whose
+        number differs labelled "first difference" (and the engine's number)
+        in every frame; the layout is the same in all of them. A defect
+        without a program (the deep chain) has none.
 
-        >>> import tempfile, shutil
-        >>> from scalargrad.testing.engine import _Program, _Step, _operations
-        >>> add = _operations(sg.Value)[0]
-        >>> d = Defect("gradient", "t", program=_Program((1.0,), (_Step(add, (0, 0)),)), node="x0")
-        >>> with tempfile.TemporaryDirectory() as folder:
-        ...     sorted(p.name for p in d.write_frames(folder)) if shutil.which("dot") else ['frame-00.svg', 'frame-01.svg', 'frame-02.svg', 'first-difference.svg', 'steps.html']
-        ['first-difference.svg', 'frame-00.svg', 'frame-01.svg', 'frame-02.svg', 'steps.html']
+        >>> d = Defect("gradient", "t", program=_Program((1.0,), (_Step(_operations(sg.Value)[0], (0, 0)),)), node="x0")
+        >>> [frame.caption.split(" = ")[0] for frame in d.frames()]
+        ['forward pass: y', '∂y/∂y', '∂y/∂x0']
+        >>> "first difference" in d.frames()[2].graph.source
+        True
         """
         if self.program is None:
             return []
-        from scalargrad.viz.drawing import draw, step_frames
+        from scalargrad.viz.drawing import step_frames
         from scalargrad.viz.trace import trace
-        from scalargrad.viz.writers import write, write_frames, write_stepper
 
-        folder = Path(directory)
         record = trace(self.program.graph())
         frames = step_frames(record)
         if self.node is not None:
@@ -380,10 +381,50 @@ class Defect:
             mark = "first difference" + (f" (engine: {self.got})" if self.got else "")
             for frame in frames:  # one more attribute statement for the node: the layout stays the same
                 frame.graph.node(f"n{index}", xlabel=mark, fontcolor="#c92a2a", fontname="Helvetica-Bold")
+        return frames
+
+    def picture(self) -> Frame | None:
+        """The frame of :meth:`frames` where the first differing node gets its gradient (for a value: its own step).
+
+        >>> d = Defect("gradient", "t", program=_Program((1.0,), (_Step(_operations(sg.Value)[0], (0, 0)),)), node="x0")
+        >>> d.picture().caption.startswith("∂y/∂x0 = ")
+        True
+        >>> Defect("deep", "no program").picture() is None
+        True
+        """
+        frames = self.frames()
+        if not frames:
+            return None
+        if self.node is None:
+            return frames[-1]
+        return next((f for f in frames if f.caption.startswith(f"∂y/∂{self.node} ")), frames[-1])
+
+    def write_frames(self, directory: str | os.PathLike[str]) -> list[Path]:
+        """Write :meth:`frames` as SVG files, with a page to step through them and the differing node's paths.
+
+        One SVG per step (``frame-NN.svg``, as :func:`scalargrad.viz.writers.write_frames`),
+        ``steps.html`` to step through them, and ``first-difference.svg``, the
+        paths from the first differing node to the result (see
+        :func:`scalargrad.path_view`). Needs graphviz's ``dot``; a defect
+        without a program (the deep chain) writes nothing.
+
+        >>> import tempfile
+        >>> d = Defect("gradient", "t", program=_Program((1.0,), (_Step(_operations(sg.Value)[0], (0, 0)),)), node="x0")
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     sorted(p.name for p in d.write_frames(folder))
+        ['first-difference.svg', 'frame-00.svg', 'frame-01.svg', 'frame-02.svg', 'steps.html']
+        """
+        frames = self.frames()
+        if self.program is None or not frames:
+            return []
+        from scalargrad.viz.drawing import draw
+        from scalargrad.viz.writers import write, write_frames, write_stepper
+
+        folder = Path(directory)
         paths = write_frames(frames, folder, "svg")
         paths.append(write_stepper(frames, folder / "steps.html", title=self.title))
         if self.node is not None and self.node != "y":
-            paths.append(write(draw(record, highlight=self.node), folder / "first-difference.svg"))
+            paths.append(write(draw(self.program.graph(), highlight=self.node), folder / "first-difference.svg"))
         return paths
 
 
@@ -424,7 +465,9 @@ class EngineReport:
 
     def __str__(self) -> str:
         lines = [f"scalargrad check: {self.engine}"]
-        lines.append(f"supported, and checked ({len(self.supported)}): {', '.join(self.supported)}")
+        lines += textwrap.wrap(
+            f"supported, and checked ({len(self.supported)}): {', '.join(self.supported)}", _WIDTH, subsequent_indent="  "
+        )
         if self.unsupported:
             lines.append(f"not supported, so not checked ({len(self.unsupported)}):")
             lines += [f"  {key}  ({why})" for key, why in self.unsupported]
