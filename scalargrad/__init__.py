@@ -29,7 +29,9 @@ from scalargrad.value import Value, as_value
 
 if TYPE_CHECKING:  # resolved lazily below; named here for type checkers
     from scalargrad.nn import losses, optim
-    from scalargrad.viz import draw, explain, path_view, step_frames
+    from scalargrad.viz import (
+        draw, explain, explain_forward, forward_backward_frames, forward_frames, path_view, step_frames,
+    )
     from scalargrad import nn
 
 __version__ = "0.1.0"
@@ -43,6 +45,9 @@ _LAZY = {
     "path_view": ("scalargrad.viz", "path_view"),
     "step_frames": ("scalargrad.viz", "step_frames"),
     "explain": ("scalargrad.viz", "explain"),
+    "forward_frames": ("scalargrad.viz", "forward_frames"),
+    "forward_backward_frames": ("scalargrad.viz", "forward_backward_frames"),
+    "explain_forward": ("scalargrad.viz", "explain_forward"),
 }
 
 __all__ = [

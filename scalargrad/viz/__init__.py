@@ -20,14 +20,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from scalargrad.viz.explanation import Explanation, explain
+from scalargrad.viz.forward import ForwardTrace, forward_trace
+from scalargrad.viz.forward_explanation import explain_forward
 from scalargrad.viz.trace import Trace, trace
 
 if TYPE_CHECKING:
     from scalargrad.viz.drawing import draw, path_view, step_frames
+    from scalargrad.viz.forward_drawing import forward_backward_frames, forward_frames
 
-__all__ = ["Explanation", "Trace", "draw", "explain", "path_view", "step_frames", "trace"]
+__all__ = [
+    "Explanation", "ForwardTrace", "Trace", "draw", "explain", "explain_forward", "forward_backward_frames",
+    "forward_frames", "forward_trace", "path_view", "step_frames", "trace",
+]
 
-_NEEDS_GRAPHVIZ = ("draw", "path_view", "step_frames")
+_NEEDS_GRAPHVIZ = ("draw", "path_view", "step_frames", "forward_frames", "forward_backward_frames")
+# Where each picture is drawn, when not in scalargrad.viz.drawing.
+_DRAWN_IN = {name: "scalargrad.viz.forward_drawing" for name in ("forward_frames", "forward_backward_frames")}
 
 INSTALL_GRAPHVIZ = (
     "pip install graphviz (the Python package), and the dot program: "
@@ -39,7 +47,7 @@ def __getattr__(name: str) -> Any:
     if name not in _NEEDS_GRAPHVIZ:
         raise AttributeError(f"module 'scalargrad.viz' has no attribute {name!r}")
     try:
-        drawing = importlib.import_module("scalargrad.viz.drawing")
+        drawing = importlib.import_module(_DRAWN_IN.get(name, "scalargrad.viz.drawing"))
     except ModuleNotFoundError as error:
         if error.name != "graphviz":
             raise
