@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import scalargrad as sg
-from scalargrad.viz.diagram import diagram
-from scalargrad.testing import expressions, finite_floats
 from scalargrad.cli.walkthrough import build
+from scalargrad.testing import expressions, finite_floats
+from scalargrad.viz.diagram import diagram
 
 
 def worked_example():

@@ -6,8 +6,8 @@ import re
 import pytest
 
 import scalargrad as sg
-from scalargrad.viz.explanation import explain
 from scalargrad.cli.walkthrough import build
+from scalargrad.viz.explanation import explain
 
 PUBLISHED_DE_DW1 = -0.001033183875581653
 PUBLISHED_DE_DW2 = -0.042386804424448137

@@ -137,7 +137,7 @@ def test_printed_formulas_mean_what_the_tree_means(tree):
     try:
         got = evaluate(text)
     except (ZeroDivisionError, OverflowError, ValueError):
-        raise AssertionError(f"{text!r} fails where the tree gives {expected}")
+        raise AssertionError(f"{text!r} fails where the tree gives {expected}") from None
     assert got == pytest.approx(expected, rel=1e-9, abs=1e-12), text
 
 

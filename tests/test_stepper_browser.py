@@ -272,8 +272,8 @@ def test_the_walkthrough_page_steps_through_the_chain_rule(browser: Browser, tmp
     # The page scalargrad itself writes for the worked example, frames drawn by dot.
     if shutil.which("dot") is None:
         pytest.skip("graphviz's dot program is not on PATH")
-    from scalargrad.viz.drawing import step_frames
     from scalargrad.cli.walkthrough import build
+    from scalargrad.viz.drawing import step_frames
     from scalargrad.viz.writers import write_stepper
 
     frames = step_frames(build(), rankdir="LR", collapse=True)

@@ -64,7 +64,7 @@ def test_a_non_finite_constant_exponent_is_drawn_and_explained(exponent):
     assert f"= x^{written if exponent >= 0 or exponent != exponent else f'({written})'}" in source
     assert "∂z/∂x" in path_view(z, "x").source
     explanation = explain(z, "x")
-    assert explanation.text.splitlines()[1].startswith(f"  z = x^")
+    assert explanation.text.splitlines()[1].startswith("  z = x^")
     assert explanation.text.splitlines()[-1].endswith(f"= {sg.viz.notation.number(trace(z).gradient_of('x'))}")
     assert r"\infty" in explanation.latex or "nan" in explanation.latex
     assert explanation.markdown.count("$$") % 2 == 0
@@ -86,7 +86,7 @@ def test_a_non_finite_constant_exponent_renders(exponent):
 
 def tanh_chain(n: int) -> sg.Value:
     """x, then n - 1 unlabelled tanh nodes; the last labelled y."""
-    y = x = sg.Value(0.5, label="x")
+    y = sg.Value(0.5, label="x")
     for _ in range(n - 1):
         y = y.tanh()
     return labelled(y, "y")
@@ -400,8 +400,8 @@ def graphs(draw_) -> tuple[sg.Value, list[sg.Value]]:
             b = draw_(st.sampled_from(nodes)) if draw_(st.booleans()) else draw_(st.sampled_from(EXTREMES))
             if draw_(st.booleans()) and not isinstance(b, sg.Value):
                 a, b = b, a  # a number on the left: 0.9 - x
-            node = {"add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b,
-                    "div": lambda: a / b, "pow": lambda: a ** b}[name]()
+            node = {"add": lambda a=a, b=b: a + b, "sub": lambda a=a, b=b: a - b, "mul": lambda a=a, b=b: a * b,
+                    "div": lambda a=a, b=b: a / b, "pow": lambda a=a, b=b: a ** b}[name]()
         node.label = draw_(ODD_LABELS)
         nodes.append(node)
     return nodes[-1], nodes

@@ -28,9 +28,9 @@ from seed003 import (
     E,
 )
 
-from scalargrad.viz.trace import trace
-from scalargrad.value import Value
 from scalargrad.cli.walkthrough import build, derivation, train, write_pictures
+from scalargrad.value import Value
+from scalargrad.viz.trace import trace
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot program is not installed")
 
@@ -195,7 +195,7 @@ def test_train_agrees_with_plain_math_gradient_descent():
     # A shorter run with other settings, against descent on the finite-difference gradient.
     result = train(lr=2.0, tolerance=0.01)
     w1, w2 = 0.5, 0.5
-    for iteration in range(1, 1000):
+    for iteration in range(1, 1000):  # noqa: B007 - the count is read after the loop
         if plain_forward(w1, w2)["E"] < 0.01:
             break
         g1, g2 = plain_gradients(w1, w2)

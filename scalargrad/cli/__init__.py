@@ -24,16 +24,32 @@ from typing import NoReturn, TextIO
 
 from scalargrad import __version__
 from scalargrad.cli import check
+from scalargrad.cli.formula import FormulaError, InputError, functions, parse_assignments, parse_formula
+from scalargrad.cli.walkthrough import (
+    I1,
+    LEARNING_RATE,
+    PICTURE_FORMATS,
+    TARGET,
+    TOLERANCE,
+    W1,
+    W2,
+    build,
+    derivation,
+    train,
+    write_pictures,
+)
 from scalargrad.viz.drawing import RANKDIRS, draw, step_frames
 from scalargrad.viz.explanation import explain
-from scalargrad.cli.formula import FormulaError, functions, InputError, parse_assignments, parse_formula
 from scalargrad.viz.notation import number
 from scalargrad.viz.trace import given, trace
-from scalargrad.cli.walkthrough import (
-    I1, LEARNING_RATE, PICTURE_FORMATS, TARGET, TOLERANCE, W1, W2, build, derivation, train, write_pictures,
-)
 from scalargrad.viz.writers import (
-    GraphvizNotFound, RenderError, format_of, require_dot, write, write_frames, write_stepper,
+    GraphvizNotFound,
+    RenderError,
+    format_of,
+    require_dot,
+    write,
+    write_frames,
+    write_stepper,
 )
 
 __all__ = ["main"]

@@ -27,10 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from scalargrad.value import Value
 from scalargrad.viz.drawing import draw, path_view, step_frames
 from scalargrad.viz.explanation import explain
 from scalargrad.viz.trace import given, trace
-from scalargrad.value import Value
 from scalargrad.viz.writers import require_dot, write, write_frames, write_gif, write_stepper
 
 __all__ = ["PICTURE_FORMATS", "TrainingResult", "build", "derivation", "train", "write_pictures"]

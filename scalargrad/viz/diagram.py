@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from scalargrad.backward import chain_rule
+from scalargrad.value import Value
 from scalargrad.viz.notation import TEXT, Expr, Style, derivative_expression, number, op_expression, partial
 from scalargrad.viz.trace import Trace, _listed, check_bool, given, trace
-from scalargrad.value import Value
 
 __all__ = ["Diagram", "DiagramEdge", "DiagramNode", "DiagramStep", "Term", "diagram"]
 

@@ -40,10 +40,10 @@ from typing import Any
 
 import graphviz
 
+from scalargrad.value import Value
 from scalargrad.viz.diagram import Diagram, _diagram, visible
 from scalargrad.viz.notation import number, partial
 from scalargrad.viz.trace import Trace, check_bool, given, trace
-from scalargrad.value import Value
 
 __all__ = ["Frame", "GraphvizNotFound", "Picture", "RenderError", "draw", "path_view", "step_frames"]
 

@@ -32,12 +32,11 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
 
+from scalargrad.value import Value
 from scalargrad.viz.diagram import Diagram, _diagram, _WrittenOnDemand, visible
 from scalargrad.viz.notation import LATEX, TEXT, Style
 from scalargrad.viz.trace import Trace, check_bool, given, trace
-from scalargrad.value import Value
 
 __all__ = ["Explanation", "explain"]
 
@@ -120,7 +119,7 @@ class _Equation:
     body: str
 
 
-_Block = Union[_Heading, _Equation]
+_Block = _Heading | _Equation
 
 
 def _derivation(d: Diagram, wrt: str, style: Style, forward: bool) -> list[_Block]:

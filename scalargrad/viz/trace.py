@@ -47,7 +47,7 @@ import numbers
 import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, Union
+from typing import Any, NoReturn
 
 from scalargrad.backward import chain_rule, topological_order
 from scalargrad.value import Value
@@ -56,7 +56,7 @@ __all__ = ["Contribution", "NodeRecord", "Step", "Trace", "trace"]
 
 # A float as it appears in ``to_dict()``: finite floats stay floats, inf and nan
 # become the strings "inf", "-inf" and "nan" so the output is strict JSON.
-JSONFloat = Union[float, str]
+JSONFloat = float | str
 
 
 @dataclass(frozen=True)
