@@ -137,6 +137,14 @@ def pictures() -> list[tuple[str, str]]:
         (f"collapsed frame {k}", frame.graph.source)
         for k, frame in enumerate(sg.step_frames(E, collapse=True))
     ]
+    # Forward mode's frames are drawn on the same sheet: the same colours must hold there.
+    found += [
+        (f"forward frame {k}", frame.graph.source) for k, frame in enumerate(sg.forward_frames(E, "w1"))
+    ]
+    forward, backward = sg.forward_backward_frames(E, "w1")
+    found += [
+        (f"forward-backward frame {k}", frame.graph.source) for k, frame in enumerate([*forward, *backward])
+    ]
     return found
 
 
