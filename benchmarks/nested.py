@@ -62,12 +62,12 @@ def landing(engine: dict[str, Any], w: Any) -> Any:
     def potential(x1: Any, x2: Any) -> Any:
         return 1 / sqrt((x1 - 10) ** 2 + (x2 - (10 - w)) ** 2) + 1 / sqrt((x1 - 10) ** 2 + x2**2)
 
-    force1 = grad(potential, argnums=0)  # level 1: ∂p/∂x1 and ∂p/∂x2 at every step
-    force2 = grad(potential, argnums=1)
+    force = grad(potential, argnums=(0, 1))  # level 1: ∇p at every step, one reverse sweep
     x1, x2 = engine["number"](START[0]), engine["number"](START[1])
     v1, v2 = engine["number"](VELOCITY[0]), engine["number"](VELOCITY[1])
     while True:
-        a1, a2 = -force1(x1, x2), -force2(x1, x2)
+        g1, g2 = force(x1, x2)
+        a1, a2 = -g1, -g2
         n1, n2 = x1 + DT * v1, x2 + DT * v2
         if engine["value"](n2) < 0:
             # linear interpolation to the crossing

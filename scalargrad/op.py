@@ -289,6 +289,11 @@ class Op:
     # -------------------------------------------------------------- checks
 
     def _floats(self, ds: Any, count: int, retry: bool) -> tuple[float, ...]:
+        # The common answers first: one float, or a tuple of floats of the right length.
+        if type(ds) is float and count == 1:
+            return (ds,)
+        if type(ds) is tuple and len(ds) == count and all(type(d) is float for d in ds):
+            return ds
         ds = self._derivatives(ds, count)
         out = []
         for d in ds:

@@ -190,3 +190,30 @@ def test_jacobian_of_a_closure_over_an_outer_value_stays_connected() -> None:
     assert isinstance(row, sg.Value) and row.data == 12.0
     row.backward()
     assert w.grad == 4.0  # d/dw (2 w x) = 2x
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+@given(expr=expressions(n_inputs=2, max_depth=4), x0=finite_floats(), x1=finite_floats())
+def test_grad_of_floats_is_backward_to_the_bit(expr: Expression, x0: float, x1: float) -> None:
+    a, b = sg.Value(x0), sg.Value(x1)
+    out = expr(a, b)
+    out.backward()
+    g0, g1 = sg.grad(expr, argnums=(0, 1))(x0, x1)
+    assert same(g0, a.grad) and same(g1, b.grad), (expr, (g0, g1), (a.grad, b.grad))
+    # and gradients() leaves every .grad as it found it
+    before = [n.grad for n in sg.topological_order(out)]
+    sg.gradients(out, [a, b])
+    assert all(same(x, y) for x, y in zip(before, [n.grad for n in sg.topological_order(out)]))
+
+
+@given(expr=expressions(n_inputs=2, max_depth=4), x0=finite_floats(), x1=finite_floats())
+def test_gradients_as_a_graph_have_the_float_gradients_values(expr: Expression, x0: float, x1: float) -> None:
+    a, b = sg.Value(x0), sg.Value(x1)
+    out = expr(a, b)
+    as_floats = sg.gradients(out, [a, b])
+    as_graph = sg.gradients(out, [a, b], create_graph=True)
+    for f, g in zip(as_floats, as_graph):
+        assert g.data == pytest.approx(f, rel=1e-12, abs=1e-300)
