@@ -164,3 +164,11 @@ def test_the_example_script_runs() -> None:
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("ok      ") == 2 and result.stdout.count("failed  ") == 5
+
+
+def test_ops_of_any_arity_and_op_families() -> None:
+    check_op("sum", n_inputs=3, reference=lambda *xs: math.fsum(xs), max_examples=EXAMPLES)
+    check_op("dot", n_inputs=4, reference=lambda a, b, c, d: a * c + b * d, max_examples=EXAMPLES)
+    check_op("leaky_relu", params=(0.2,), reference=lambda x: x if x > 0 else 0.2 * x, max_examples=EXAMPLES)
+    message = _failure("leaky_relu", params=(0.2,), reference=lambda x: x if x > 0 else 0.01 * x)
+    assert "differs from the reference" in message  # the parameter is used, not the default slope

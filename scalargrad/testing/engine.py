@@ -73,7 +73,7 @@ _MAX_LOCAL = 1e2  # of any local derivative in a drawn graph
 _VALUE_RTOL = 1e-8  # relative to how much a value could round (its condition)
 _GRAD_RTOL = 1e-6  # relative to the sum of the absolute products along every path
 _ATOL = 1e-9
-_WIDTH = 100  # of a report's prose lines (tables and programs are never wrapped)
+_WIDTH = 88  # of a report's prose lines (tables and programs are never wrapped)
 
 
 class NotAnEngine(TypeError):

@@ -315,7 +315,12 @@ class _Subject:
         return g
 
     def call(self, *xs: Any) -> Any:
-        return self.function(*xs, *self.params)
+        # OpFunction's own call: sum and dot are spelt with lists, but every op takes its inputs one by one here.
+        # An op of any number of inputs gets Values only (numbers as constant leaves): the engine cannot yet
+        # keep a number inside such an op (BoundOp picks no derivative for an op without a fixed arity).
+        if self.function.arity is None:
+            xs = tuple(x if isinstance(x, sg.Value) else sg.Value(x) for x in xs)
+        return OpFunction.__call__(self.function, *xs, *self.params)
 
     def gradient(self, xs: Sequence[float]) -> tuple[float, ...]:
         result = sg.grad(self.call, argnums=tuple(range(self.arity)))(*xs)
