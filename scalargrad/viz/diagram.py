@@ -472,7 +472,7 @@ def diagram(root: Value | Trace, collapse: bool = False) -> Diagram:
     >>> y = x * x; y.label = "y"
     >>> d = diagram(y)
     >>> [d.edge_caption(e) for e in d.edges], d.step_caption(d.step_of("x"))
-    (['∂y/∂x = 3', '∂y/∂x = 3'], '∂y/∂x = ∂y/∂y × ∂y/∂x + ∂y/∂y × ∂y/∂x = 1 × 3 + 1 × 3 = 6')
+    (['∂y/∂x₍₁₎ = 3', '∂y/∂x₍₂₎ = 3'], '∂y/∂x = ∂y/∂y × ∂y/∂x₍₁₎ + ∂y/∂y × ∂y/∂x₍₂₎ = 1 × 3 + 1 × 3 = 6')
     """
     if not isinstance(root, (Value, Trace)):
         raise TypeError(f"diagram() takes a scalargrad Value (or a Trace) as root, got {given(root)}")

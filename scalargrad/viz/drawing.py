@@ -236,7 +236,7 @@ def step_frames(
     >>> x = Value(3.0, label="x")
     >>> y = x * x; y.label = "y"
     >>> [frame.caption for frame in step_frames(y)]
-    ['forward pass: y = 9; no gradient is known yet', '∂y/∂y = 1', '∂y/∂x = ∂y/∂y × ∂y/∂x + ∂y/∂y × ∂y/∂x = 1 × 3 + 1 × 3 = 6']
+    ['forward pass: y = 9; no gradient is known yet', '∂y/∂y = 1', '∂y/∂x = ∂y/∂y × ∂y/∂x₍₁₎ + ∂y/∂y × ∂y/∂x₍₂₎ = 1 × 3 + 1 × 3 = 6']
     """
     _check_root(root, "step_frames")
     rankdir = _check_rankdir(rankdir, "step_frames")

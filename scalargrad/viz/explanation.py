@@ -56,7 +56,7 @@ class Explanation:
     >>> y = x.exp(); y.label = "y"
     >>> md = explain(y, "x", forward=False).markdown
     >>> print(md.splitlines()[0])
-    **Chain rule, along the 1 path from x to y**
+    **Chain rule: y is made from x directly, by one local derivative**
     >>> md.count("$$") % 2, r"\\frac{\\partial y}{\\partial x}" in md
     (0, True)
     """
