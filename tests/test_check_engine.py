@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import functools
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -28,7 +29,9 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 sys.path.insert(0, str(EXAMPLES))
 import check_engines  # noqa: E402 - the examples folder is on sys.path now
 
-EXAMPLES_PER_ENGINE = 60  # random graphs; each operation alone gets 15, backward() twice 30
+# Random graphs per engine (each operation alone gets a quarter, backward() twice half): few in CI, the
+# command's default with the dev profile (HYPOTHESIS_PROFILE=dev python -m pytest tests/test_check_engine.py).
+EXAMPLES_PER_ENGINE = 200 if os.environ.get("HYPOTHESIS_PROFILE") == "dev" else 60
 
 
 @pytest.fixture(scope="module")
