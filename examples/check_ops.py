@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 import scalargrad as sg
-from scalargrad.op import unregister
+from scalargrad.operation import unregister
 from scalargrad.testing import check_op
 
 NAMES = (

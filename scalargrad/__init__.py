@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from scalargrad.backward import topological_order
 from scalargrad.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from scalargrad.op import Notation, Op, OpFunction, op
+from scalargrad.operation import Notation, Op, OpFunction, op
 from scalargrad.ops import *  # noqa: F403 - every built-in op spelt as a function, from the registry
 from scalargrad.ops import __all__ as _op_functions
 from scalargrad.transforms import grad, gradcheck, gradients, hessian, jacobian, jvp, value_and_grad

@@ -1,4 +1,4 @@
-"""Every built-in operation, each defined once through the op API (:mod:`scalargrad.op`).
+"""Every built-in operation, each defined once through the op API (:mod:`scalargrad.operation`).
 
 Each class below is one op: its value from floats, its one derivative rule
 ``derivatives(*inputs, out)`` (written with scalargrad's own operators and
@@ -34,7 +34,7 @@ from typing import Any
 
 from scalargrad import ieee
 from scalargrad.ieee import as_real as _operand_float
-from scalargrad.op import BoundOp, Notation, Op, OpFunction, op
+from scalargrad.operation import BoundOp, Notation, Op, OpFunction, op
 from scalargrad.value import Operand, Value, constant, make_node
 
 _INF = math.inf

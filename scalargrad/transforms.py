@@ -19,7 +19,7 @@ from scalargrad.backward import chain_rule, check_contribution, topological_orde
 from scalargrad.modes import enable_grad, enter_transform, exit_transform, no_grad
 from scalargrad.modes import state as _mode
 from scalargrad.ieee import as_real as _operand_float
-from scalargrad.op import Op
+from scalargrad.operation import Op
 from scalargrad.value import Value, _as_float, as_value, constant, make_node
 
 __all__ = ["grad", "gradcheck", "gradients", "hessian", "jacobian", "jvp", "tangents_of", "value_and_grad"]

@@ -12,7 +12,7 @@ graph, and ``backward()`` walks it in reverse to apply the chain rule.
 (10.0, 7.0)
 
 This module knows nothing of particular operations: the op API
-(:mod:`scalargrad.op`) gives Value its operators and methods from the
+(:mod:`scalargrad.operation`) gives Value its operators and methods from the
 registry of ops, and every node, whatever made it, is built by one function,
 :func:`make_node`.
 """
@@ -30,7 +30,7 @@ from scalargrad.modes import state as _mode
 from scalargrad.modes import switched as _switched
 
 if TYPE_CHECKING:
-    from scalargrad.op import Op
+    from scalargrad.operation import Op
 
 __all__ = ["Value", "as_value"]
 

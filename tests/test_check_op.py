@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import scalargrad as sg
-from scalargrad.op import registry, unregister
+from scalargrad.operation import registry, unregister
 from scalargrad.testing import check_op
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))

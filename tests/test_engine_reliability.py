@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import scalargrad as sg
-from scalargrad.op import registry
+from scalargrad.operation import registry
 
 # ------------------------------------------------------------ regressions
 

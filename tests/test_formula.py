@@ -32,7 +32,7 @@ from scalargrad.cli.formula import (
     parse_assignments,
     parse_formula,
 )
-from scalargrad.op import lookup
+from scalargrad.operation import lookup
 from scalargrad.testing import expressions, finite_floats
 
 # ---------------------------------------------------------------- reference

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "scalargrad"
-ENGINE = {"value", "op", "ops", "backward", "transforms", "modes", "ieee", "math", "labels"}
+ENGINE = {"value", "operation", "ops", "backward", "transforms", "modes", "ieee", "math", "labels"}
 STANDARD_LIBRARY = set(sys.stdlib_module_names)
 
 
@@ -194,7 +194,7 @@ def test_the_engine_works_without_graphviz_and_draw_says_how_to_install_it() -> 
 def test_the_module_functions_are_the_registrys() -> None:
     # ops.__all__ is written out for type checkers; it must say what the registry says.
     import scalargrad.ops
-    from scalargrad.op import registry
+    from scalargrad.operation import registry
 
     built_in = [name for name, f in registry().items() if f.spelling == "function" and f.__module__ == "scalargrad.ops"]
     assert scalargrad.ops.__all__ == built_in

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 import scalargrad as sg
 import scalargrad.math as smath
 from scalargrad import Value
-from scalargrad.op import lookup
+from scalargrad.operation import lookup
 
 inf, nan = math.inf, math.nan
 mp.mp.dps = 40

@@ -1,4 +1,4 @@
-"""The op API (:mod:`scalargrad.op`): ops defined once with ``sg.op``, used everywhere.
+"""The op API (:mod:`scalargrad.operation`): ops defined once with ``sg.op``, used everywhere.
 
 What is checked, and against what:
 
@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 
 import scalargrad as sg
 from scalargrad import Value, ieee
-from scalargrad.op import (
+from scalargrad.operation import (
     BoundOp,
     Notation,
     Op,

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
-from scalargrad.op import lookup, registry
+from scalargrad.operation import lookup, registry
 from scalargrad.value import Value
 
 __all__ = [

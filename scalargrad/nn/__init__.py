@@ -39,7 +39,7 @@ import reprlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
-from scalargrad.op import lookup, registry
+from scalargrad.operation import lookup, registry
 from scalargrad.ops import dot as _dot
 from scalargrad.nn import serialization
 from scalargrad.nn.serialization import FILE_FORMAT, FILE_VERSION

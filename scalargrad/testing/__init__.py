@@ -12,7 +12,7 @@ many inputs, not just one:
     a learner's hand-derived partial derivatives against the graph, with the
     chain rule for each wrong one (:mod:`scalargrad.testing.assertions`);
 ``check_op``
-    a property-based check of an op defined with :func:`scalargrad.op`, whose
+    a property-based check of an op defined with :func:`scalargrad.operation`, whose
     failures say what went wrong (:mod:`scalargrad.testing.op_check`);
 ``check_engine``
     a conformance check of any micrograd-style engine, also the command

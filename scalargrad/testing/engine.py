@@ -53,7 +53,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 import scalargrad as sg
-from scalargrad.op import lookup, registry
+from scalargrad.operation import lookup, registry
 from scalargrad.testing._report import number, table
 
 if TYPE_CHECKING:  # the drawings' layer is loaded only when a picture is asked for

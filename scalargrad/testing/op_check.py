@@ -1,4 +1,4 @@
-"""``check_op``: a property-based check of an op defined with :func:`scalargrad.op`, whose failures explain themselves.
+"""``check_op``: a property-based check of an op defined with :func:`scalargrad.operation`, whose failures explain themselves.
 
 Over the op's declared domain (or one given), hypothesis draws inputs away
 from the declared kinks and checks, at each:
@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 import scalargrad as sg
-from scalargrad.op import Interval, Op, OpFunction, lookup, unregister
+from scalargrad.operation import Interval, Op, OpFunction, lookup, unregister
 from scalargrad.testing._report import close, number, table
 
 __all__ = ["check_op"]
@@ -64,7 +64,7 @@ def check_op(
 ) -> None:
     """Check an op's value and derivatives at inputs hypothesis draws; raise ``AssertionError`` explaining a failure.
 
-    ``fn`` is what :func:`scalargrad.op` returned (or an op's name).
+    ``fn`` is what :func:`scalargrad.operation` returned (or an op's name).
     ``domain`` overrides the op's declared domain: one open interval
     ``(low, high)`` for every input, or one per input. Where the domain is
     unbounded, inputs lie within ``bound`` of the finite end (or of 0).

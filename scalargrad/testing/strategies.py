@@ -27,7 +27,7 @@ from hypothesis.strategies import SearchStrategy
 
 import scalargrad as sg
 from scalargrad import Value
-from scalargrad.op import registry
+from scalargrad.operation import registry
 
 __all__ = ["finite_floats", "expressions", "Expression", "op_names", "DEFAULT_OPS", "ALL_OPS"]
 

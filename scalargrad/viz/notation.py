@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from scalargrad.backward import topological_order
 from scalargrad.modes import enable_grad
-from scalargrad.op import Notation, OpFunction, lookup
+from scalargrad.operation import Notation, OpFunction, lookup
 from scalargrad.value import Value
 
 __all__ = ["Expr", "LATEX", "TEXT", "Style", "derivative_expression", "number", "op_expression", "partial"]
@@ -201,7 +201,7 @@ def _own_params(function: OpFunction | None, params: Mapping[str, float], style:
 def op_expression(op: str, params: Mapping[str, float], operands: Sequence[Expr], style: Style = TEXT) -> Expr:
     """The formula of a node made by ``op`` (a trace record's op name) from its parents ``operands``.
 
-    How each op is written comes from its definition (its :class:`~scalargrad.op.Notation`
+    How each op is written comes from its definition (its :class:`~scalargrad.operation.Notation`
     in the op registry). A number operand kept in the op (``params``
     ``{"left": c}`` or ``{"right": c}``) is written in its place.
 

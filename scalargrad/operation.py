@@ -25,6 +25,7 @@ A user defines an op exactly as the built-ins are defined:
 True
 >>> round(sg.grad(sg.grad(isru))(0.7), 6)  # the rule above, differentiated: -3x / (1 + x²)^(5/2)
 -0.774914
+>>> unregister("isru")                     # (the registry is global: leave it as it was)
 
 The trap to avoid: ``Value`` has ``__float__``, so a rule written with
 ``math.cos(x)`` would quietly turn ``x`` into a float and lose the second
@@ -131,6 +132,7 @@ class Op:
     >>> cube = sg.op(Cube)
     >>> sg.grad(cube)(2.0), sg.grad(sg.grad(cube))(2.0)
     (12.0, 12.0)
+    >>> sg.op.unregister("cube")
     """
 
     name: str = ""
@@ -570,6 +572,9 @@ class OpFunction:
             return self._plain(op, [numbers[i] for i in range(arity)])
         full = [x.data if isinstance(x, Value) else numbers[i] for i, x in enumerate(inputs)]
         data = self._plain(op, full)
+        if self.arity is None:  # n-ary: every input a parent, a number as a constant leaf (as sum and dot)
+            parents = tuple(x if isinstance(x, Value) else constant(numbers[i]) for i, x in enumerate(inputs))
+            return make_node(data, op, parents)
         if numbers:
             op = op.bind(numbers)
         if len(values) == 1:
@@ -793,7 +798,9 @@ def op(derivatives: Any = None, **options: Any) -> Any:
     ``(low, high)`` for every input or one per input, where tests draw inputs;
     ``kinks``, points where the derivative jumps; ``mask(*inputs)``, one flag
     per input saying where its edge passes nothing (as PyTorch's ReLU at 0);
-    ``method=True`` to make a one-input op a Value method too.
+    ``method=True`` to make a one-input op a Value method too. Every op,
+    built in or not, is in the registry: ``sg.op.registry()``,
+    ``sg.op.lookup(name)``, and ``sg.op.unregister(name)`` for a user's op.
 
     >>> import scalargrad as sg
     >>> @sg.op(derivatives=lambda y, x, out: (x / (x * x + y * y), -y / (x * x + y * y)))
@@ -805,6 +812,7 @@ def op(derivatives: Any = None, **options: Any) -> Any:
     ({'right': 2.0}, 1)
     >>> sg.grad(angle, argnums=(0, 1))(1.0, 2.0)
     (0.4, -0.2)
+    >>> sg.op.unregister("angle")
 
     Mistakes are caught where they are made:
 
@@ -912,3 +920,10 @@ def _domain(domain: Any, arity: int, name: str) -> Interval | tuple[Interval, ..
             raise ValueError(f"op {name!r}: {len(domain)} domains for {arity} inputs")
         return tuple(interval(d) for d in domain)
     return interval(domain)
+
+
+# The registry's functions, reachable from the decorator as ``sg.op.registry()``,
+# ``sg.op.lookup(name)`` and ``sg.op.unregister(name)``.
+op.registry = registry  # type: ignore[attr-defined]
+op.lookup = lookup  # type: ignore[attr-defined]
+op.unregister = unregister  # type: ignore[attr-defined]
