@@ -139,9 +139,7 @@ def make_mlp(V: type, sizes: list[int], seed: int = 1337) -> list[list[tuple[lis
     rng = random.Random(seed)
     layers = []
     for nin, nout in zip(sizes, sizes[1:]):
-        layers.append(
-            [([V(rng.uniform(-1, 1)) for _ in range(nin)], V(0.0)) for _ in range(nout)]
-        )
+        layers.append([([V(rng.uniform(-1, 1)) for _ in range(nin)], V(0.0)) for _ in range(nout)])
     return layers
 
 
@@ -371,18 +369,27 @@ def workloads(quick: bool, reference: bool = True, micro: bool = True) -> dict[s
     def training(V: type) -> Callable[[], Callable[[], Any]]:
         return lambda: lambda: w4_xor_sigmoid(V, epochs)
 
-    def with_reference(contenders: Contenders, micrograd: Callable[[], Callable[[], Any]] | None) -> Contenders:
+    def with_reference(
+        contenders: Contenders, micrograd: Callable[[], Callable[[], Any]] | None
+    ) -> Contenders:
         return contenders if mg is None or micrograd is None else {"micrograd": micrograd, **contenders}
 
     table = {
-        "W1 moons MLP step": (6, with_reference({
-            "scalargrad": lambda: w1_setup(sg, None),  # nn.MLP: one dot node per neuron
-            "scalargrad, binary ops": lambda: w1_setup(sg),
-        }, lambda: w1_setup(mg))),  # each run is one step of one model
+        "W1 moons MLP step": (
+            6,
+            with_reference(
+                {
+                    "scalargrad": lambda: w1_setup(sg, None),  # nn.MLP: one dot node per neuron
+                    "scalargrad, binary ops": lambda: w1_setup(sg),
+                },
+                lambda: w1_setup(mg),
+            ),
+        ),  # each run is one step of one model
         f"W2 deep chain {n:,}": (2, with_reference({"scalargrad": deep(w2_chain, sg)}, deep(w2_chain, mg))),
-        f"W3 sum of {n:,} products": (2, with_reference(
-            {"scalargrad": deep(w3_sum_of_products, sg)}, deep(w3_sum_of_products, mg)
-        )),
+        f"W3 sum of {n:,} products": (
+            2,
+            with_reference({"scalargrad": deep(w3_sum_of_products, sg)}, deep(w3_sum_of_products, mg)),
+        ),
         f"W4 XOR sigmoid {epochs} epochs": (1, with_reference({"scalargrad": training(sg)}, training(mg))),
     }
 
@@ -393,9 +400,10 @@ def workloads(quick: bool, reference: bool = True, micro: bool = True) -> dict[s
 
     for kind, setup in (("build", micro_build_setup), ("backward", micro_backward_setup)):
         for expr in MICRO_EXPRESSIONS if micro else ():
-            table[micro_row(kind, expr, micro_n)] = (2, with_reference(
-                {"scalargrad": one_op(setup, sg, expr)}, one_op(setup, mg, expr)
-            ))
+            table[micro_row(kind, expr, micro_n)] = (
+                2,
+                with_reference({"scalargrad": one_op(setup, sg, expr)}, one_op(setup, mg, expr)),
+            )
     return table
 
 
@@ -460,7 +468,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each workload per engine")
     parser.add_argument("--quick", action="store_true", help="smaller workloads, for a smoke test")
     parser.add_argument(
-        "--micro", action=argparse.BooleanOptionalAction, default=True,
+        "--micro",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="the micro-workloads after W1-W4 (--no-micro: W1-W4 alone)",
     )
     args = parser.parse_args()

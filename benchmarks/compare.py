@@ -166,7 +166,10 @@ def describe(bench: Any, V: type, found: Path, quick: bool) -> dict[str, Any]:
         for who in contenders
     ]
     n = bench.micro_size(quick)
-    micro = {kind: {e: bench.micro_row(kind, e, n) for e in bench.MICRO_EXPRESSIONS} for kind in ("build", "backward")}
+    micro = {
+        kind: {e: bench.micro_row(kind, e, n) for e in bench.MICRO_EXPRESSIONS}
+        for kind in ("build", "backward")
+    }
     memory: dict[str, Any] = {}
     for name, build in bench.memory_graphs().items():
         memory[f"{name}, bytes per node"] = _or_error(lambda build=build: bench.bytes_per_node(V, build))
@@ -216,10 +219,14 @@ def resolve(role: str, spec: str | None, cleanup: contextlib.ExitStack) -> Tree:
         return Tree(role, directory.resolve(), f"directory {directory.resolve()}")
     found = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if found.returncode != 0:
-        raise SystemExit(f"--{role} {spec}: neither a git revision of {REPO} nor a directory with scalargrad/")
+        raise SystemExit(
+            f"--{role} {spec}: neither a git revision of {REPO} nor a directory with scalargrad/"
+        )
     commit = found.stdout.strip()
     subject = git("log", "-1", "--format=%h %s", commit)
     tmp = Path(tempfile.mkdtemp(prefix=f"scalargrad-{role}-"))
@@ -240,7 +247,15 @@ def _remove_worktree(path: Path) -> None:
 
 
 def child_command(tree: Tree, args: argparse.Namespace, *child_args: str) -> tuple[list[str], dict[str, str]]:
-    command = [sys.executable, str(HERE / "compare.py"), "--tree", str(tree.path), "--clock", args.clock, *child_args]
+    command = [
+        sys.executable,
+        str(HERE / "compare.py"),
+        "--tree",
+        str(tree.path),
+        "--clock",
+        args.clock,
+        *child_args,
+    ]
     command += ["--block", str(args.block), "--cpu", str(args.cpu)]
     if args.quick:
         command.append("--quick")
@@ -265,8 +280,13 @@ class Worker:
         # A file, not a pipe: a full pipe could block the child. Closed in close().
         self.stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115
         self.process = subprocess.Popen(
-            command, env=env, cwd=tree.path, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+            command,
+            env=env,
+            cwd=tree.path,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
         )
 
     def answer(self) -> dict[str, Any] | None:
@@ -312,7 +332,9 @@ class Worker:
         self.stderr.close()
 
 
-def measure(rows: list[str], trees: list[Tree], rounds: int, args: argparse.Namespace) -> tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], str]]:
+def measure(
+    rows: list[str], trees: list[Tree], rounds: int, args: argparse.Namespace
+) -> tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], str]]:
     """Every round's time per run of each row for each tree, keyed by (role, row); and the errors.
 
     One worker per row and tree, all set up first (side by side, untimed), then
@@ -327,7 +349,9 @@ def measure(rows: list[str], trees: list[Tree], rounds: int, args: argparse.Name
     sets = max(1, min(args.processes, rounds))
     r = 0
     for s in range(sets):
-        workers = [Worker(tree, row, args) for row in rows for tree in trees if (tree.role, row) not in errors]
+        workers = [
+            Worker(tree, row, args) for row in rows for tree in trees if (tree.role, row) not in errors
+        ]
         try:
             for worker in workers:
                 worker.answer()  # "ready"
@@ -394,20 +418,28 @@ def main() -> None:
     )
     parser.add_argument("--baseline", help="git revision (or directory) to compare against, e.g. HEAD")
     parser.add_argument("--candidate", help="git revision or directory (default: this working tree)")
-    parser.add_argument("--rounds", type=int, help="measurements per workload and version (default 12; 6 with --quick)")
+    parser.add_argument(
+        "--rounds", type=int, help="measurements per workload and version (default 12; 6 with --quick)"
+    )
     parser.add_argument("--quick", action="store_true", help="workloads ten times smaller: a smoke test")
     parser.add_argument("--only", action="append", metavar="TEXT", help="only rows whose name contains TEXT")
     parser.add_argument(
-        "--clock", choices=["cpu", "wall"], default="cpu",
+        "--clock",
+        choices=["cpu", "wall"],
+        default="cpu",
         help="cpu: the child's CPU time (default; other processes hardly change it); wall: elapsed time",
     )
     parser.add_argument(
-        "--processes", type=int, metavar="N",
+        "--processes",
+        type=int,
+        metavar="N",
         help="successive pairs of processes per workload, sharing the rounds (default 3; 2 with --quick)",
     )
     parser.add_argument("--block", type=int, default=1, metavar="N", help="runs per measurement (default 1)")
     parser.add_argument(
-        "--cpu", type=int, default=max(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else -1,
+        "--cpu",
+        type=int,
+        default=max(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else -1,
         help="the CPU every timed process runs on (default: the last one; -1: let the system choose)",
     )
     parser.add_argument("--json", metavar="FILE", help="also save every round's times to FILE")
@@ -462,8 +494,9 @@ def compare(trees: list[Tree], rounds: int, args: argparse.Namespace) -> int:
         times.update(got)
         errors.update(failed)
         for row in group:
-            flagged += print_row(row, times["baseline", row], times["candidate", row],
-                                 [role for role, r in failed if r == row])
+            flagged += print_row(
+                row, times["baseline", row], times["candidate", row], [role for role, r in failed if r == row]
+            )
     slow = f"{flagged} workload(s)" if flagged else "no workload"
     print(f"\n{slow} more than {THRESHOLD:.0%} slower")
 
@@ -475,7 +508,9 @@ def compare(trees: list[Tree], rounds: int, args: argparse.Namespace) -> int:
         if micro[kind][reflected] in rows and micro[kind][forward] in rows
     ]
     if pairs:
-        print(f"\n{'reflected / forward (1.00 = as fast)':44} {'baseline':>10} {'candidate':>10}  {'rounds':>21}")
+        print(
+            f"\n{'reflected / forward (1.00 = as fast)':44} {'baseline':>10} {'candidate':>10}  {'rounds':>21}"
+        )
         for kind, reflected, forward in pairs:
             cells, spreads = [], []
             for tree in trees:
@@ -486,7 +521,9 @@ def compare(trees: list[Tree], rounds: int, args: argparse.Namespace) -> int:
                 ratios = [x / y for x, y in zip(num, den)]  # each round's two, close in time
                 cells.append(f"{statistics.median(ratios):9.2f}x")
                 spreads.append(f"{min(ratios):.2f}-{max(ratios):.2f}")
-            print(f"{f'{kind} {reflected} / {forward}':44} {cells[0]:>10} {cells[1]:>10}  {' '.join(spreads):>21}")
+            print(
+                f"{f'{kind} {reflected} / {forward}':44} {cells[0]:>10} {cells[1]:>10}  {' '.join(spreads):>21}"
+            )
 
     print(f"\n{'memory (tracemalloc)':44} {'baseline':>10} {'candidate':>10} {'change':>7}")
     for name, c in infos["candidate"]["memory"].items():
@@ -505,8 +542,12 @@ def compare(trees: list[Tree], rounds: int, args: argparse.Namespace) -> int:
     print(f"\n({time.perf_counter() - start:.0f} s)")
     if args.json:
         record = {
-            "baseline": base.what, "candidate": cand.what, "rounds": rounds, "quick": args.quick,
-            "clock": args.clock, "python": sys.version,
+            "baseline": base.what,
+            "candidate": cand.what,
+            "rounds": rounds,
+            "quick": args.quick,
+            "clock": args.clock,
+            "python": sys.version,
             "seconds_per_run": {f"{role}: {row}": ts for (role, row), ts in times.items()},
             "errors": {f"{role}: {row}": error for (role, row), error in errors.items()},
             "memory": {role: info["memory"] for role, info in infos.items()},

@@ -25,7 +25,6 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import scalargrad as sg
@@ -108,12 +107,16 @@ def main() -> None:
             start = time.perf_counter()
             answers[name] = newton(engines[name], args.steps)
             times[name].append(time.perf_counter() - start)
-    print(f"Python {sys.version.split()[0]}; charged particle, {args.steps} Newton steps, median of {args.rounds} rounds")
+    print(
+        f"Python {sys.version.split()[0]}; charged particle, {args.steps} Newton steps, median of {args.rounds} rounds"
+    )
     for name in engines:
         print(f"{name:12} {statistics.median(times[name]) * 1e3:10.1f} ms   w = {answers[name]:.10f}")
     if "torch.func" in engines:
         ratio = statistics.median(times["torch.func"]) / statistics.median(times["scalargrad"])
-        agree = abs(answers["torch.func"] - answers["scalargrad"]) <= 1e-9 * max(1.0, abs(answers["torch.func"]))
+        agree = abs(answers["torch.func"] - answers["scalargrad"]) <= 1e-9 * max(
+            1.0, abs(answers["torch.func"])
+        )
         print(f"ratio torch.func / scalargrad: {ratio:.1f}x (target >= 3x); same w: {agree}")
 
 

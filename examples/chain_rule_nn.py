@@ -33,7 +33,14 @@ from _cli import positive_float, progress_bar
 
 import scalargrad as sg
 from scalargrad import losses, nn, optim
-from scalargrad.cli.walkthrough import I1, LEARNING_RATE, TARGET, TOLERANCE, W1, W2  # the worked example's numbers
+from scalargrad.cli.walkthrough import (  # the worked example's numbers
+    I1,
+    LEARNING_RATE,
+    TARGET,
+    TOLERANCE,
+    W1,
+    W2,
+)
 
 
 def build_model(w1: float = W1, w2: float = W2) -> nn.Sequential:
@@ -111,10 +118,15 @@ def train(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
-                        help=f"learning rate (default {LEARNING_RATE})")
-    parser.add_argument("--tolerance", type=positive_float, default=TOLERANCE,
-                        help=f"train until E falls below this (default {TOLERANCE})")
+    parser.add_argument(
+        "--lr", type=positive_float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE})"
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=positive_float,
+        default=TOLERANCE,
+        help=f"train until E falls below this (default {TOLERANCE})",
+    )
     args = parser.parse_args(argv)
 
     model = build_model()

@@ -29,7 +29,14 @@ from collections.abc import Sequence
 from _cli import positive_float, progress_bar
 
 import scalargrad as sg
-from scalargrad.cli.walkthrough import I1, LEARNING_RATE, TARGET, TOLERANCE, W1, W2  # the worked example's numbers
+from scalargrad.cli.walkthrough import (  # the worked example's numbers
+    I1,
+    LEARNING_RATE,
+    TARGET,
+    TOLERANCE,
+    W1,
+    W2,
+)
 
 # The nodes in the order the forward pass makes them.
 FORWARD_ORDER = ("i1", "w1", "neth", "outh", "w2", "neto", "outo", "target", "err", "err^2", "half", "E")
@@ -57,7 +64,7 @@ def build(w1: float = W1, w2: float = W2, i1: float = I1, target: float = TARGET
     outo = keep(neto.sigmoid(), "outo")
     t = keep(sg.Value(target), "target")
     err = keep(t - outo, "err")
-    squared = keep(err ** 2, "err^2")
+    squared = keep(err**2, "err^2")
     # The 1/2 is a labelled leaf too, so that no node of the graph is anonymous.
     half = keep(sg.Value(0.5), "half")
     keep(half * squared, "E")
@@ -145,10 +152,15 @@ def _show_chain(nodes: dict[str, sg.Value], path: Sequence[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
-                        help=f"learning rate (default {LEARNING_RATE})")
-    parser.add_argument("--tolerance", type=positive_float, default=TOLERANCE,
-                        help=f"train until E falls below this (default {TOLERANCE})")
+    parser.add_argument(
+        "--lr", type=positive_float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE})"
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=positive_float,
+        default=TOLERANCE,
+        help=f"train until E falls below this (default {TOLERANCE})",
+    )
     args = parser.parse_args(argv)
 
     nodes = gradients()

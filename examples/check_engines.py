@@ -27,9 +27,9 @@ import sys
 import time
 from pathlib import Path
 
-from scalargrad.testing import check_engine
-
 from _cli import positive_int
+
+from scalargrad.testing import check_engine
 
 FOLDER = Path(__file__).resolve().parent / "buggy_engines"
 
@@ -58,19 +58,35 @@ def load(name: str) -> type:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--report", default="rsub_wrong_sign", choices=["correct", *GALLERY, "micrograd"],
-                        help="the engine whose full report is printed (default rsub_wrong_sign)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--report",
+        default="rsub_wrong_sign",
+        choices=["correct", *GALLERY, "micrograd"],
+        help="the engine whose full report is printed (default rsub_wrong_sign)",
+    )
     parser.add_argument("--frames", type=Path, metavar="DIR", help="draw that engine's defects into DIR")
-    parser.add_argument("--examples", type=positive_int, default=200, help="random graphs per engine (default 200)")
+    parser.add_argument(
+        "--examples", type=positive_int, default=200, help="random graphs per engine (default 200)"
+    )
     names = ["correct", *GALLERY, "micrograd", "scalargrad"]
-    parser.add_argument("--engines", nargs="+", choices=names, default=names, metavar="NAME",
-                        help="the engines to check (default: all of them): " + " ".join(names))
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=names,
+        default=names,
+        metavar="NAME",
+        help="the engines to check (default: all of them): " + " ".join(names),
+    )
     args = parser.parse_args(argv)
     if args.report not in args.engines:
         parser.error(f"--report {args.report}: not among the engines checked")
 
-    engines: dict[str, type] = {name: load(name) for name in args.engines if name in GALLERY or name == "correct"}
+    engines: dict[str, type] = {
+        name: load(name) for name in args.engines if name in GALLERY or name == "correct"
+    }
     if "micrograd" in args.engines:
         try:
             import micrograd.engine

@@ -81,10 +81,22 @@ def perceptron_fourth_power(w0, w1, b, row=PERCEPTRON_ROW):
 NET_X = ((0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1))
 NET_Y = (0, 1, 1, 0)
 NET_START = (  # NumPy's np.random.seed(1), random((3, 4)) then random((4, 1)), as the tutorial draws them
-    0.417022004702574, 0.7203244934421581, 0.00011437481734488664, 0.30233257263183977,
-    0.14675589081711304, 0.0923385947687978, 0.1862602113776709, 0.34556072704304774,
-    0.39676747423066994, 0.538816734003357, 0.4191945144032948, 0.6852195003967595,
-    0.20445224973151743, 0.8781174363909454, 0.027387593197926163, 0.6704675101784022,
+    0.417022004702574,
+    0.7203244934421581,
+    0.00011437481734488664,
+    0.30233257263183977,
+    0.14675589081711304,
+    0.0923385947687978,
+    0.1862602113776709,
+    0.34556072704304774,
+    0.39676747423066994,
+    0.538816734003357,
+    0.4191945144032948,
+    0.6852195003967595,
+    0.20445224973151743,
+    0.8781174363909454,
+    0.027387593197926163,
+    0.6704675101784022,
 )
 
 
@@ -92,7 +104,7 @@ NET_NAMES = tuple(f"W1[{i}][{j}]" for i in range(3) for j in range(4)) + tuple(f
 
 
 def _unpack(weights):
-    w1 = [list(weights[4 * i: 4 * i + 4]) for i in range(3)]
+    w1 = [list(weights[4 * i : 4 * i + 4]) for i in range(3)]
     w2 = list(weights[12:16])
     return w1, w2
 
@@ -233,16 +245,40 @@ def chain_derivative_of_input(w1, w2):
 
 # name: (the loss with Values, the formula, the starting point, the inputs' names or None)
 MISTAKES = {
-    "seed 000: the sigmoid's derivative left out": (perceptron_loss, perceptron_forgot_sigmoid, PERCEPTRON_START, None),
-    "seed 001: the hidden layer's sigmoid derivative left out": (net_loss, net_forgot_hidden_derivative, NET_START, NET_NAMES),
-    "seed 002: d_weights taken for the gradient (it is minus the gradient)": (class_loss, class_d_weights, CLASS_START, NET_NAMES),
-    "seed 003: s'(v) = v (1 - v) written with the input v": (chain_loss, chain_derivative_of_input, CHAIN_START, None),
+    "seed 000: the sigmoid's derivative left out": (
+        perceptron_loss,
+        perceptron_forgot_sigmoid,
+        PERCEPTRON_START,
+        None,
+    ),
+    "seed 001: the hidden layer's sigmoid derivative left out": (
+        net_loss,
+        net_forgot_hidden_derivative,
+        NET_START,
+        NET_NAMES,
+    ),
+    "seed 002: d_weights taken for the gradient (it is minus the gradient)": (
+        class_loss,
+        class_d_weights,
+        CLASS_START,
+        NET_NAMES,
+    ),
+    "seed 003: s'(v) = v (1 - v) written with the input v": (
+        chain_loss,
+        chain_derivative_of_input,
+        CHAIN_START,
+        None,
+    ),
 }
 
 CHECKS = {
     "seed 000, one neuron": (perceptron_loss, perceptron_by_hand, PERCEPTRON_START, None),
     "seed 000, the tutorial's step is the gradient of E^2 / 2": (
-        perceptron_fourth_power, perceptron_tutorial_step, PERCEPTRON_START, None),
+        perceptron_fourth_power,
+        perceptron_tutorial_step,
+        PERCEPTRON_START,
+        None,
+    ),
     "seed 001, the 3-4-1 net": (net_loss, net_by_hand, NET_START, NET_NAMES),
     "seed 002, the NeuralNetwork class": (class_loss, class_by_hand, CLASS_START, NET_NAMES),
     "seed 003, the w1/w2 chain": (chain_loss, chain_by_hand, CHAIN_START, None),
@@ -257,7 +293,7 @@ def check_at_random_points(examples: int = 50) -> None:
         @settings(max_examples=examples, derandomize=True, database=None, deadline=None)
         @given(st.tuples(*[weight] * len(start)))
         def check(point: tuple[float, ...]) -> None:
-            assert_gradient_formula(loss, by_hand, *point, names=names)
+            assert_gradient_formula(loss, by_hand, *point, names=names)  # noqa: B023 - run at once, below
 
         check()
 

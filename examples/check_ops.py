@@ -32,8 +32,13 @@ from scalargrad.operation import unregister
 from scalargrad.testing import check_op
 
 NAMES = (
-    "inverse_sqrt_unit", "isru_power_slip", "sine_with_math_cos", "hinge_at_one",
-    "log_without_domain", "rounded_square", "polar_angle",
+    "inverse_sqrt_unit",
+    "isru_power_slip",
+    "sine_with_math_cos",
+    "hinge_at_one",
+    "log_without_domain",
+    "rounded_square",
+    "polar_angle",
 )
 
 
@@ -66,15 +71,26 @@ def define() -> dict[str, Any]:
         "x², as a table of five decimals gives it: steps of 1e-5."
         return round(x * x, 5)
 
-    @sg.op(derivatives=lambda y, x, out: (x / (x * x + y * y), -y / (x * x + y * y)), domain=((-5.0, 5.0), (0.5, 5.0)))
+    @sg.op(
+        derivatives=lambda y, x, out: (x / (x * x + y * y), -y / (x * x + y * y)),
+        domain=((-5.0, 5.0), (0.5, 5.0)),
+    )
     def polar_angle(y, x):
         "The angle of the point (x, y), for x > 0."
         return math.atan2(y, x)
 
-    return {f.name: f for f in (
-        inverse_sqrt_unit, isru_power_slip, sine_with_math_cos, hinge_at_one,
-        log_without_domain, rounded_square, polar_angle,
-    )}
+    return {
+        f.name: f
+        for f in (
+            inverse_sqrt_unit,
+            isru_power_slip,
+            sine_with_math_cos,
+            hinge_at_one,
+            log_without_domain,
+            rounded_square,
+            polar_angle,
+        )
+    }
 
 
 def forget() -> None:
@@ -118,7 +134,9 @@ def main() -> int:
             print(f"ok      {name}")
         else:
             print(f"\nfailed  {name}:\n" + "\n".join("    " + line for line in message.splitlines()))
-        if (message is None) != (expected is None) or (expected is not None and expected not in (message or "")):
+        if (message is None) != (expected is None) or (
+            expected is not None and expected not in (message or "")
+        ):
             print(f"UNEXPECTED result for {name}")
             return 1
     return 0

@@ -38,10 +38,10 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from _cli import positive_int, progress_bar, write
+
 import scalargrad as sg
 from scalargrad import losses, nn, optim
-
-from _cli import positive_int, progress_bar, write
 
 SAMPLES = 100
 NOISE = 0.1
@@ -157,8 +157,9 @@ def run(
     return Result(points=points, labels=labels, model=model, history=history)
 
 
-def decision_map(model: nn.MLP, points: Sequence[Point], labels: Sequence[int],
-                 width: int = 64, height: int = 22) -> str:
+def decision_map(
+    model: nn.MLP, points: Sequence[Point], labels: Sequence[int], width: int = 64, height: int = 22
+) -> str:
     """The plane as text: '.' where the model says -1, blank where +1; points as o (-1) and x (+1)."""
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     x0, x1 = min(xs) - 0.25, max(xs) + 0.25
@@ -167,8 +168,12 @@ def decision_map(model: nn.MLP, points: Sequence[Point], labels: Sequence[int],
     with sg.no_grad():
         for row in range(height):
             y = y1 - (y1 - y0) * (row + 0.5) / height
-            grid.append(["." if model([x0 + (x1 - x0) * (col + 0.5) / width, y]).data <= 0 else " "
-                         for col in range(width)])
+            grid.append(
+                [
+                    "." if model([x0 + (x1 - x0) * (col + 0.5) / width, y]).data <= 0 else " "
+                    for col in range(width)
+                ]
+            )
     for (x, y), label in zip(points, labels):
         col = min(width - 1, int((x - x0) / (x1 - x0) * width))
         row = min(height - 1, int((y1 - y) / (y1 - y0) * height))
@@ -179,12 +184,21 @@ def decision_map(model: nn.MLP, points: Sequence[Point], labels: Sequence[int],
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=STEPS,
-                        help=f"full-batch steps; the rate decays over them (default {STEPS})")
-    parser.add_argument("--seed", type=int, default=SEED,
-                        help=f"seed of the data and of the initial weights (default {SEED})")
-    parser.add_argument("--plot", action=argparse.BooleanOptionalAction, default=True,
-                        help="draw the decision regions in text at the end (default: yes)")
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=STEPS,
+        help=f"full-batch steps; the rate decays over them (default {STEPS})",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=SEED, help=f"seed of the data and of the initial weights (default {SEED})"
+    )
+    parser.add_argument(
+        "--plot",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="draw the decision regions in text at the end (default: yes)",
+    )
     args = parser.parse_args(argv)
 
     points, labels = make_moons(seed=args.seed)

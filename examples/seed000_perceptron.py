@@ -44,9 +44,9 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scalargrad import nn
-
 from _cli import positive_float, positive_int, progress_bar
+
+from scalargrad import nn
 
 SHIFT = 1e-10
 INITIAL_WEIGHT = 0.01
@@ -187,16 +187,27 @@ def _compare_rules(tutorial: GateFit, textbook: GateFit) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=EPOCHS,
-                        help=f"passes over the AND and OR tables (default {EPOCHS})")
-    parser.add_argument("--xor-epochs", type=positive_int, default=XOR_EPOCHS,
-                        help=f"passes over the XOR table (default {XOR_EPOCHS})")
-    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
-                        help=f"learning rate (default {LEARNING_RATE})")
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=EPOCHS,
+        help=f"passes over the AND and OR tables (default {EPOCHS})",
+    )
+    parser.add_argument(
+        "--xor-epochs",
+        type=positive_int,
+        default=XOR_EPOCHS,
+        help=f"passes over the XOR table (default {XOR_EPOCHS})",
+    )
+    parser.add_argument(
+        "--lr", type=positive_float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE})"
+    )
     args = parser.parse_args(argv)
 
-    print(f"One sigmoid neuron, weights start at {INITIAL_WEIGHT}, bias at {INITIAL_BIAS}, "
-          f"lr {args.lr}, tutorial rule (w -= lr * E * dE/dw)\n")
+    print(
+        f"One sigmoid neuron, weights start at {INITIAL_WEIGHT}, bias at {INITIAL_BIAS}, "
+        f"lr {args.lr}, tutorial rule (w -= lr * E * dE/dw)\n"
+    )
     fits = {}
     for gate in ("AND", "OR"):
         fits[gate] = fit_gate(gate, args.epochs, args.lr, "tutorial")

@@ -40,9 +40,9 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scalargrad import losses, nn, optim
-
 from _cli import positive_float, positive_int, progress_bar
+
+from scalargrad import losses, nn, optim
 
 INPUTS = ((0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1))
 TARGETS = (0, 1, 1, 0)
@@ -143,10 +143,15 @@ def _column(numbers: Sequence[float]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=ITERATIONS,
-                        help=f"full-batch iterations (default {ITERATIONS})")
-    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
-                        help=f"learning rate (default {LEARNING_RATE:g})")
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=ITERATIONS,
+        help=f"full-batch iterations (default {ITERATIONS})",
+    )
+    parser.add_argument(
+        "--lr", type=positive_float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE:g})"
+    )
     args = parser.parse_args(argv)
 
     run = train(args.epochs, args.lr, progress=True)

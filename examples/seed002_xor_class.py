@@ -33,10 +33,10 @@ import random
 import sys
 from collections.abc import Sequence
 
+from _cli import positive_float, positive_int, progress_bar
+
 import scalargrad as sg
 from scalargrad import losses, nn, optim
-
-from _cli import positive_float, positive_int, progress_bar
 
 INPUTS = ((0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1))
 TARGETS = (0, 1, 1, 0)
@@ -134,8 +134,9 @@ def _by_output(matrix: Sequence[Sequence[float]]) -> list[list[float]]:
     return [list(column) for column in zip(*matrix)]
 
 
-def run(seed: int = SEED, epochs: int = EPOCHS, lr: float = LEARNING_RATE,
-        progress: bool = False) -> NeuralNetwork:
+def run(
+    seed: int = SEED, epochs: int = EPOCHS, lr: float = LEARNING_RATE, progress: bool = False
+) -> NeuralNetwork:
     """Train the XOR network from ``seed`` for ``epochs`` epochs and return it."""
     net = NeuralNetwork(INPUTS, TARGETS, learning_rate=lr, seed=seed)
     net.train(epochs, progress=progress)
@@ -144,26 +145,33 @@ def run(seed: int = SEED, epochs: int = EPOCHS, lr: float = LEARNING_RATE,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=EPOCHS,
-                        help=f"full-batch epochs (default {EPOCHS})")
-    parser.add_argument("--seed", type=int, default=SEED,
-                        help=f"seed of the initial weights (default {SEED})")
-    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
-                        help=f"learning rate (default {LEARNING_RATE})")
+    parser.add_argument(
+        "--epochs", type=positive_int, default=EPOCHS, help=f"full-batch epochs (default {EPOCHS})"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=SEED, help=f"seed of the initial weights (default {SEED})"
+    )
+    parser.add_argument(
+        "--lr", type=positive_float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE})"
+    )
     args = parser.parse_args(argv)
 
     net = NeuralNetwork(INPUTS, TARGETS, learning_rate=args.lr, seed=args.seed)
     loss = net.train(args.epochs, progress=True)
-    print(f"Trained {args.epochs} epochs from seed {args.seed}, lr {args.lr}; "
-          f"sum of squared errors in the last epoch {loss:.6f}")
+    print(
+        f"Trained {args.epochs} epochs from seed {args.seed}, lr {args.lr}; "
+        f"sum of squared errors in the last epoch {loss:.6f}"
+    )
     print("\nPredictions:")
     right = 0
     for x, t in zip(INPUTS, TARGETS):
         y = net.predict(x)
         label = int(y > 0.5)
         right += label == t
-        print(f"    input {list(x)}  output {y:.8f}  -> {label}   expected {t}"
-              f"{'' if label == t else '   WRONG'}")
+        print(
+            f"    input {list(x)}  output {y:.8f}  -> {label}   expected {t}"
+            f"{'' if label == t else '   WRONG'}"
+        )
     print(f"{right} of {len(TARGETS)} right")
     return 0
 

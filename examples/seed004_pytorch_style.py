@@ -38,10 +38,10 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from _cli import positive_float, positive_int, progress_bar, write
+
 import scalargrad as sg
 from scalargrad import losses, nn, optim
-
-from _cli import positive_float, positive_int, progress_bar, write
 
 XOR_INPUTS = ((0, 0), (0, 1), (1, 0), (1, 1))
 # one-hot targets: a 1 in the first column marks XOR = 0, in the second XOR = 1
@@ -101,9 +101,12 @@ def build_model(seed: int = SEED, init: str = "tutorial", hidden: int = HIDDEN) 
         return nn.Linear.from_weights([list(col) for col in zip(*by_input)], bias)
 
     return nn.Sequential(
-        linear(2, hidden), nn.ReLU(),
-        linear(hidden, hidden), nn.ReLU(),
-        linear(hidden, 2), nn.Sigmoid(),
+        linear(2, hidden),
+        nn.ReLU(),
+        linear(hidden, hidden),
+        nn.ReLU(),
+        linear(hidden, 2),
+        nn.Sigmoid(),
     )
 
 
@@ -165,23 +168,36 @@ def run(
 def _show_answers(outputs: Sequence[Sequence[float]]) -> None:
     for x, y, t in zip(XOR_INPUTS, outputs, ONE_HOT):
         c, actual = predicted_class(y), label_of(t)
-        print(f"    XOR({x[0]}, {x[1]})  outputs [{y[0]:.8f} {y[1]:.8f}]  network says {c}, "
-              f"actual {actual}{'' if c == actual else '   WRONG'}")
+        print(
+            f"    XOR({x[0]}, {x[1]})  outputs [{y[0]:.8f} {y[1]:.8f}]  network says {c}, "
+            f"actual {actual}{'' if c == actual else '   WRONG'}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=EPOCHS,
-                        help=f"passes over the four samples (default {EPOCHS})")
-    parser.add_argument("--seed", type=int, default=SEED,
-                        help=f"seed of the initial weights (default {SEED})")
-    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
-                        help=f"learning rate (default {LEARNING_RATE})")
-    parser.add_argument("--init", choices=INITS, default="tutorial",
-                        help="initial weights: the tutorial's uniform [-0.5, 0.5) or nn.Linear's own "
-                             "(default tutorial)")
-    parser.add_argument("--print-every", type=positive_int, default=300, metavar="N",
-                        help="print the error every N epochs, and always the last five (default 300)")
+    parser.add_argument(
+        "--epochs", type=positive_int, default=EPOCHS, help=f"passes over the four samples (default {EPOCHS})"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=SEED, help=f"seed of the initial weights (default {SEED})"
+    )
+    parser.add_argument(
+        "--lr", type=positive_float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE})"
+    )
+    parser.add_argument(
+        "--init",
+        choices=INITS,
+        default="tutorial",
+        help="initial weights: the tutorial's uniform [-0.5, 0.5) or nn.Linear's own (default tutorial)",
+    )
+    parser.add_argument(
+        "--print-every",
+        type=positive_int,
+        default=300,
+        metavar="N",
+        help="print the error every N epochs, and always the last five (default 300)",
+    )
     args = parser.parse_args(argv)
 
     model = build_model(args.seed, args.init)

@@ -19,20 +19,26 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from scalargrad.backward import topological_order
+from scalargrad.labels import label
 from scalargrad.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from scalargrad.operation import Notation, Op, OpFunction, op
 from scalargrad.ops import *  # noqa: F403 - every built-in op spelt as a function, from the registry
 from scalargrad.ops import __all__ as _op_functions
 from scalargrad.transforms import grad, gradcheck, gradients, hessian, jacobian, jvp, value_and_grad
-from scalargrad.labels import label
 from scalargrad.value import Value, as_value
 
 if TYPE_CHECKING:  # resolved lazily below; named here for type checkers
+    from scalargrad import nn
     from scalargrad.nn import losses, optim
     from scalargrad.viz import (
-        draw, explain, explain_forward, forward_backward_frames, forward_frames, path_view, step_frames,
+        draw,
+        explain,
+        explain_forward,
+        forward_backward_frames,
+        forward_frames,
+        path_view,
+        step_frames,
     )
-    from scalargrad import nn
 
 __version__ = "0.1.0"
 
@@ -51,10 +57,25 @@ _LAZY = {
 }
 
 __all__ = [
-    "Value", "as_value", "op", "Op", "OpFunction", "Notation",
+    "Value",
+    "as_value",
+    "op",
+    "Op",
+    "OpFunction",
+    "Notation",
     *_op_functions,
-    "grad", "value_and_grad", "jvp", "jacobian", "hessian", "gradcheck", "gradients", "topological_order",
-    "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled",
+    "grad",
+    "value_and_grad",
+    "jvp",
+    "jacobian",
+    "hessian",
+    "gradcheck",
+    "gradients",
+    "topological_order",
+    "no_grad",
+    "enable_grad",
+    "detect_anomaly",
+    "is_grad_enabled",
     "label",
     *_LAZY,
 ]

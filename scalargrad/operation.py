@@ -43,14 +43,21 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, Union, overload
 
 from scalargrad.backward import chain_rule
+from scalargrad.ieee import as_real as _operand_float
 from scalargrad.modes import numbers_only
 from scalargrad.modes import state as _mode
-from scalargrad.ieee import as_real as _operand_float
 from scalargrad.value import Value, binary_operators, constant, make_node, unary_operator
 
 __all__ = [
-    "Notation", "Op", "OpFunction", "BoundOp", "op",
-    "registry", "lookup", "unregister", "Interval",
+    "Notation",
+    "Op",
+    "OpFunction",
+    "BoundOp",
+    "op",
+    "registry",
+    "lookup",
+    "unregister",
+    "Interval",
 ]
 
 Interval = tuple[float, float]
@@ -100,7 +107,9 @@ class Notation:
 
     def __post_init__(self) -> None:
         if self.form not in ("call", "infix", "prefix", "power", "template", "sum", "dot"):
-            raise ValueError(f"Notation form must be call, infix, prefix, power, template, sum or dot, got {self.form!r}")
+            raise ValueError(
+                f"Notation form must be call, infix, prefix, power, template, sum or dot, got {self.form!r}"
+            )
         if self.derivative not in ("rule", "prime"):
             raise ValueError(f"Notation derivative must be 'rule' or 'prime', got {self.derivative!r}")
         if self.precedence not in ("sum", "product"):
@@ -199,7 +208,9 @@ class Op:
         """
         if len(numbers) == 1:
             ((position, number),) = numbers.items()
-            bound: Op = _shared(self.bound_ops(position), number, lambda: self.bound_class(position)(self, numbers))
+            bound: Op = _shared(
+                self.bound_ops(position), number, lambda: self.bound_class(position)(self, numbers)
+            )
             return bound
         return BoundOp(self, numbers)
 
@@ -270,7 +281,11 @@ class Op:
         if not self.masks and type(a) is Value:
             # The common shapes first: one or two parents, the rule giving floats.
             try:
-                ds = self.derivatives(a.data, node.data) if b is None else self.derivatives(a.data, b.data, node.data)
+                ds = (
+                    self.derivatives(a.data, node.data)
+                    if b is None
+                    else self.derivatives(a.data, b.data, node.data)
+                )
             except ArithmeticError:
                 ds = None  # the general way below runs the rule again, on Values
             if b is None:
@@ -507,7 +522,9 @@ class OpFunction:
         for (pname, _), given in zip(self.parameters, params):
             number = _operand_float(given) if not isinstance(given, Value) else None
             if number is None:
-                raise TypeError(f"{pname} of {self.name}() must be a real number, got {type(given).__name__} {given!r}")
+                raise TypeError(
+                    f"{pname} of {self.name}() must be a real number, got {type(given).__name__} {given!r}"
+                )
             values.append(number)
         family = self._family
         if len(values) == 1:
@@ -553,7 +570,9 @@ class OpFunction:
             takes = f"{arity} input{'s' if arity != 1 else ''}"
             if self.parameters:
                 takes += " and " + ", ".join(f"{p}={d!r}" for p, d in self.parameters)
-            raise TypeError(f"{self.name}() takes {takes}, got {len(args)} argument{'s' if len(args) != 1 else ''}")
+            raise TypeError(
+                f"{self.name}() takes {takes}, got {len(args)} argument{'s' if len(args) != 1 else ''}"
+            )
         inputs, params = args[:arity], args[arity:]
         op = self.instance(*params) if params else self.op
         numbers: dict[int, float] = {}
@@ -823,10 +842,14 @@ def op(derivatives: Any = None, **options: Any) -> Any:
     """
     if isinstance(derivatives, type):
         if not issubclass(derivatives, Op):
-            raise TypeError(f"op() takes an Op subclass or derivatives=..., got the class {derivatives.__name__}")
+            raise TypeError(
+                f"op() takes an Op subclass or derivatives=..., got the class {derivatives.__name__}"
+            )
         unknown = set(options) - {"method", "spelling", "dunders", "doc", "calling"}
         if unknown:
-            raise TypeError(f"op(OpClass) takes method=, spelling=, dunders=, doc=, calling=; got {sorted(unknown)}")
+            raise TypeError(
+                f"op(OpClass) takes method=, spelling=, dunders=, doc=, calling=; got {sorted(unknown)}"
+            )
         calling: type[OpFunction] = options.pop("calling", OpFunction)
         built_in = derivatives.__module__ == "scalargrad.ops"  # the built-ins are the ops defined there
         return _register(calling(derivatives, **options), built_in=built_in)
@@ -841,7 +864,9 @@ def op(derivatives: Any = None, **options: Any) -> Any:
         )
     mask = options.get("mask")
     if mask is not None and not callable(mask):
-        raise TypeError(f"{named}op(mask=...) must be a function (*inputs) -> flags, got {type(mask).__name__} {mask!r}")
+        raise TypeError(
+            f"{named}op(mask=...) must be a function (*inputs) -> flags, got {type(mask).__name__} {mask!r}"
+        )
     try:
         notation = _notation(options.get("notation"))
         kinks = tuple(_real(k, "kinks") for k in options.get("kinks", ()))
@@ -850,7 +875,9 @@ def op(derivatives: Any = None, **options: Any) -> Any:
 
     def define(value: Callable[..., float]) -> OpFunction:
         if not callable(value):
-            raise TypeError(f"@op(...) decorates the op's value function, got {type(value).__name__} {value!r}")
+            raise TypeError(
+                f"@op(...) decorates the op's value function, got {type(value).__name__} {value!r}"
+            )
         name: str = str(options.get("name") or getattr(value, "__name__", ""))
         if name == "<lambda>":
             raise ValueError("an op made from a lambda needs a name: op(..., name='...')")
@@ -873,7 +900,9 @@ def _notation(notation: Notation | str | None) -> Notation:
         return Notation(symbol=notation)
     if isinstance(notation, Notation):
         return notation
-    raise TypeError(f"notation must be a Notation or a symbol (str), got {type(notation).__name__} {notation!r}")
+    raise TypeError(
+        f"notation must be a Notation or a symbol (str), got {type(notation).__name__} {notation!r}"
+    )
 
 
 def _real(x: Any, what: str) -> float:

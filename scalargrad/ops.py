@@ -824,7 +824,10 @@ class Fmod(Op):
     arity = 2
     notation = Notation(latex=r"\operatorname{fmod}", derivative="prime")
     kinks = (0.0,)
-    domain = ((-_INF, _INF), _POSITIVE)  # tests draw positive divisors: near 0, x / y jumps too often to differentiate
+    domain = (
+        (-_INF, _INF),
+        _POSITIVE,
+    )  # tests draw positive divisors: near 0, x / y jumps too often to differentiate
     value = staticmethod(ieee.fmod)
 
     def derivatives(self, x: Any, y: Any, out: Any) -> Any:
@@ -1284,10 +1287,51 @@ TANH, SIGMOID, RELU, SOFTPLUS, SUM, DOT = tanh.op, sigmoid.op, relu.op, softplus
 # out for type checkers (a computed __all__ hides their types from
 # `from scalargrad.ops import *`); tests/test_layers.py checks it against the registry.
 __all__ = [
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sign",
-    "sum", "dot",
-    "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
-    "exp2", "expm1", "log1p", "log2", "log10", "cbrt", "erf", "erfc", "hypot",
-    "floor", "ceil", "trunc", "copysign", "fmod", "min", "max", "clamp",
-    "gelu", "silu", "elu", "softsign", "mish", "hardtanh", "logsigmoid",
+    "exp",
+    "log",
+    "sqrt",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "sign",
+    "sum",
+    "dot",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "exp2",
+    "expm1",
+    "log1p",
+    "log2",
+    "log10",
+    "cbrt",
+    "erf",
+    "erfc",
+    "hypot",
+    "floor",
+    "ceil",
+    "trunc",
+    "copysign",
+    "fmod",
+    "min",
+    "max",
+    "clamp",
+    "gelu",
+    "silu",
+    "elu",
+    "softsign",
+    "mish",
+    "hardtanh",
+    "logsigmoid",
 ]

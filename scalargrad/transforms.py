@@ -16,11 +16,11 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any, Union
 
 from scalargrad.backward import chain_rule, check_contribution, topological_order
+from scalargrad.ieee import as_real as _operand_float
 from scalargrad.modes import enable_grad, enter_transform, exit_transform, no_grad
 from scalargrad.modes import state as _mode
-from scalargrad.ieee import as_real as _operand_float
 from scalargrad.operation import Op
-from scalargrad.value import Value, _as_float, as_value, constant, make_node
+from scalargrad.value import Value, _as_float, constant, make_node
 
 __all__ = ["grad", "gradcheck", "gradients", "hessian", "jacobian", "jvp", "tangents_of", "value_and_grad"]
 
@@ -40,7 +40,9 @@ class _Call:
     this result would be lost: Siskind and Pearlmutter's perturbation confusion).
     """
 
-    def __init__(self, f: Callable[..., Any], args: Sequence[Any], positions: Sequence[int], *also: Any) -> None:
+    def __init__(
+        self, f: Callable[..., Any], args: Sequence[Any], positions: Sequence[int], *also: Any
+    ) -> None:
         for i in positions:
             if not -len(args) <= i < len(args):
                 raise ValueError(
@@ -86,7 +88,8 @@ class _Call:
             self.sequence = isinstance(out, (list, tuple))  # several outputs, or one
             outs = check(out)
             self.graph = self.recording and (
-                self.value_inputs or any(isinstance(v, Value) for v in kwargs.values())
+                self.value_inputs
+                or any(isinstance(v, Value) for v in kwargs.values())
                 or any(_reaches_outside(o, self.variables, made) for o in outs)
             )
             return outs
@@ -184,7 +187,9 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     if not isinstance(primals, (list, tuple)) or not isinstance(tangents, (list, tuple)):
         raise TypeError("jvp() takes primals and tangents as tuples (or lists), one entry per argument of f")
     if len(primals) != len(tangents):
-        raise ValueError(f"jvp() needs one tangent per primal, got {len(primals)} primals and {len(tangents)} tangents")
+        raise ValueError(
+            f"jvp() needs one tangent per primal, got {len(primals)} primals and {len(tangents)} tangents"
+        )
     seeds: list[Gradient] = []
     for i, t in enumerate(tangents):
         number = None if isinstance(t, Value) else _operand_float(t)
@@ -224,13 +229,22 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
         with enable_grad():
             if len(outs) >= n:  # forward: one sweep per input
                 columns = [
-                    tangents_of(outs, call.variables, [1.0 if k == j else 0.0 for k in range(n)], call.graph, within=call.made)
+                    tangents_of(
+                        outs,
+                        call.variables,
+                        [1.0 if k == j else 0.0 for k in range(n)],
+                        call.graph,
+                        within=call.made,
+                    )
                     for j in range(n)
                 ]
                 rows = [[columns[j][i] for j in range(n)] for i in range(len(outs))]
             else:  # reverse: one sweep per output
                 rows = [gradients(o, call.variables, create_graph=call.graph, within=call.made) for o in outs]
-        shaped = [[call.result(d) for d in row] if not isinstance(argnums, int) else call.result(row[0]) for row in rows]
+        shaped = [
+            [call.result(d) for d in row] if not isinstance(argnums, int) else call.result(row[0])
+            for row in rows
+        ]
         return shaped if call.sequence else shaped[0]
 
     jacobian_f.__name__ = f"jacobian({_name(f)})"
@@ -471,7 +485,9 @@ def gradients(
 _UNMASKED = itertools.repeat(False)  # the masks of an op that masks nothing
 
 
-def _float_gradients(root: Value, wrt: Sequence[Value], order: list[Value], relevant: set[Value]) -> list[Gradient]:
+def _float_gradients(
+    root: Value, wrt: Sequence[Value], order: list[Value], relevant: set[Value]
+) -> list[Gradient]:
     """The float gradients by the ops' own ``backprop`` (their fast paths), as ``backward()`` computes them.
 
     The ``.grad`` of every node visited is set aside first and put back

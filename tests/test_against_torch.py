@@ -63,7 +63,9 @@ def mismatches(
             (value, grads), (value_t, grads_t) = ours(f, xs, upstream), theirs(g, xs, upstream)
             slack = CANCELLATION * abs(upstream) if math.isfinite(upstream) else 0.0
             if not (agree(value, value_t) and all(agree(a, b, slack) for a, b in zip(grads, grads_t))):
-                found.append(f"at {xs}, upstream {upstream}: ours {value!r} {grads!r}, torch {value_t!r} {grads_t!r}")
+                found.append(
+                    f"at {xs}, upstream {upstream}: ours {value!r} {grads!r}, torch {value_t!r} {grads_t!r}"
+                )
     return found
 
 
@@ -116,7 +118,12 @@ def test_power_one_half_differs_only_where_torch_takes_a_square_root() -> None:
     the derivatives of x**1.5 and x**2.5, which are powers 0.5 and -0.5.
     """
     f, g = (lambda v: v**0.5), (lambda t: t**0.5)
-    assert mismatches(f, g, [(x,) for x in GRID if x not in (-inf,) and not (x == 0 and math.copysign(1, x) < 0)]) == []
+    assert (
+        mismatches(
+            f, g, [(x,) for x in GRID if x not in (-inf,) and not (x == 0 and math.copysign(1, x) < 0)]
+        )
+        == []
+    )
     assert ours(f, (-0.0,), 1.0) == (0.0, [inf]) and theirs(g, (-0.0,), 1.0) == (-0.0, [-inf])
     assert ours(f, (-inf,), 1.0) == (inf, [0.0]) and math.isnan(theirs(g, (-inf,), 1.0)[0])
 

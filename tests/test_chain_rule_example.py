@@ -137,20 +137,28 @@ def test_training_stops_at_once_when_already_below_tolerance(example):
 
 
 def test_script_runs_and_prints_the_figures():
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLE)], capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for figure in ("0.5124973964842103", "0.5637139161734462", "0.05654416508769998",
-                   "-0.042386804424448137", "-0.001033183875581653",
-                   "0.5009298654880235", "0.5381481239820033",
-                   "813", "0.8900135", "0.8800250", "4.0056202"):
+    for figure in (
+        "0.5124973964842103",
+        "0.5637139161734462",
+        "0.05654416508769998",
+        "-0.042386804424448137",
+        "-0.001033183875581653",
+        "0.5009298654880235",
+        "0.5381481239820033",
+        "813",
+        "0.8900135",
+        "0.8800250",
+        "4.0056202",
+    ):
         assert figure in out, f"{figure} missing from the example's output"
 
 
 def _plain_float_training(lr, tolerance, w1=0.5, w2=0.5, i1=0.1, target=0.9):
     """The same loop with the derivatives written out by hand, in plain floats."""
+
     def sigmoid(x):
         return 1.0 / (1.0 + math.exp(-x))
 
@@ -183,7 +191,9 @@ def test_training_with_other_settings_matches_hand_derivatives(example, lr, tole
 def test_script_accepts_lr_and_tolerance():
     result = subprocess.run(
         [sys.executable, str(EXAMPLE), "--lr", "2", "--tolerance", "0.0001"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     iterations, w1, w2, outo = _plain_float_training(2.0, 0.0001)

@@ -62,7 +62,9 @@ def test_usage_errors_exit_2(target: str, message: str, capsys: pytest.CaptureFi
     assert err.startswith("scalargrad check: error:") and message in err
 
 
-def test_a_module_that_fails_to_import_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_module_that_fails_to_import_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "broken_engine.py"
     broken.write_text("raise RuntimeError('half-written')\n")
     code, _, err = run([f"{broken}:Value"], capsys)
@@ -84,7 +86,10 @@ def test_as_a_program() -> None:
     """``python -m scalargrad check``, run in another folder: a module beside the user is found."""
     result = subprocess.run(
         [sys.executable, "-m", "scalargrad", "check", "rsub_wrong_sign:Value", *FAST],
-        capture_output=True, text=True, cwd=GALLERY, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=GALLERY,
+        timeout=120,
     )
     assert result.returncode == 1, result.stderr
     assert "result:" in result.stdout and "defect" in result.stdout

@@ -39,7 +39,7 @@ def micrograd_report() -> EngineReport:
     return check_engine(micrograd_engine.Value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def gallery_report(name: str) -> EngineReport:
     """check_engine's report on one engine of examples/buggy_engines, made once per test run."""
     return check_engine(check_engines.load(name), max_examples=EXAMPLES_PER_ENGINE)
@@ -76,7 +76,9 @@ def test_micrograd_has_exactly_its_two_known_defects(micrograd_report: EngineRep
     assert repeated.source.count("y.backward()") == 2
 
 
-def test_micrograds_repeated_backward_defect_has_micrograds_own_numbers(micrograd_report: EngineReport) -> None:
+def test_micrograds_repeated_backward_defect_has_micrograds_own_numbers(
+    micrograd_report: EngineReport,
+) -> None:
     """The shrunk program, rerun on micrograd by hand, gives what the report's table says."""
     repeated = next(d for d in micrograd_report.defects if d.kind == "repeated")
     namespace: dict[str, object] = {"Value": micrograd_engine.Value}
@@ -90,9 +92,19 @@ def test_micrograds_repeated_backward_defect_has_micrograds_own_numbers(microgra
 
 
 def test_micrograd_supports_what_its_source_defines(micrograd_report: EngineReport) -> None:
-    assert {"a + b", "2.0 + a", "a - b", "2.0 - a", "a * b", "2.0 * a", "a / b", "2.0 / a", "-a", "a ** 2", "a.relu()"} <= set(
-        micrograd_report.supported
-    )
+    assert {
+        "a + b",
+        "2.0 + a",
+        "a - b",
+        "2.0 - a",
+        "a * b",
+        "2.0 * a",
+        "a / b",
+        "2.0 / a",
+        "-a",
+        "a ** 2",
+        "a.relu()",
+    } <= set(micrograd_report.supported)
     unsupported = dict(micrograd_report.unsupported)
     assert "a ** b" in unsupported and "AssertionError" in unsupported["a ** b"]  # Value ** number only
     assert "2.0 ** a" in unsupported  # no __rpow__
@@ -115,7 +127,9 @@ def test_micrograd_is_checked_within_a_minute(micrograd_report: EngineReport) ->
 def test_the_correct_engine_conforms() -> None:
     report = gallery_report("correct")
     assert report.ok, str(report)
-    assert {"a.tanh()", "a.exp()", "a.log()", "a.sigmoid()", "a.relu()", "2.0 - a", "2.0 / a"} <= set(report.supported)
+    assert {"a.tanh()", "a.exp()", "a.log()", "a.sigmoid()", "a.relu()", "2.0 - a", "2.0 / a"} <= set(
+        report.supported
+    )
     # it raises where IEEE-754 gives inf or nan: noted, not counted
     assert any("ValueError" in note for note in report.conventions)
     assert any("OverflowError" in note for note in report.conventions)
@@ -129,18 +143,21 @@ def test_every_classic_bug_is_caught(name: str) -> None:
     for defect in report.defects:
         if defect.program is not None:
             assert "y.backward()" in defect.source and defect.table
-            assert defect.node is not None and re.search(rf"^\* {re.escape(defect.node)} ", defect.table, re.M), defect
+            assert defect.node is not None and re.search(
+                rf"^\* {re.escape(defect.node)} ", defect.table, re.M
+            ), defect
 
 
 def _body(name: str) -> list[str]:
     text = (EXAMPLES / "buggy_engines" / f"{name}.py").read_text()
-    return text[text.index('"""', 3) + 3:].splitlines()  # after the docstring
+    return text[text.index('"""', 3) + 3 :].splitlines()  # after the docstring
 
 
 @pytest.mark.parametrize("name", sorted(check_engines.GALLERY))
 def test_each_buggy_engine_is_the_correct_one_with_one_mistake(name: str) -> None:
     changed = [
-        line for line in difflib.unified_diff(_body("correct"), _body(name), lineterm="", n=0)
+        line
+        for line in difflib.unified_diff(_body("correct"), _body(name), lineterm="", n=0)
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
     assert 1 <= len(changed) <= 25, changed
@@ -219,7 +236,14 @@ def test_assert_engine_conforms_carries_the_report() -> None:
         (3, "takes a class"),
         (type("TwoArguments", (), {"__init__": lambda self, a, b: None}), "not constructible from a number"),
         (type("NoData", (), {"__init__": lambda self, x: None}), "no number .data"),
-        (type("NoBackward", (), {"__init__": lambda self, x: setattr(self, "data", x) or setattr(self, "grad", 0.0)}), "no backward"),
+        (
+            type(
+                "NoBackward",
+                (),
+                {"__init__": lambda self, x: setattr(self, "data", x) or setattr(self, "grad", 0.0)},
+            ),
+            "no backward",
+        ),
     ],
 )
 def test_what_cannot_be_checked_is_said(target: object, message: str) -> None:
@@ -237,7 +261,13 @@ def test_bad_settings_are_refused() -> None:
 def test_report_text_lists_everything() -> None:
     report = gallery_report("rsub_wrong_sign")
     text = str(report)
-    for part in ("supported, and checked", "not supported, so not checked", "checks run:", "defects (1):", "result: 1 defect"):
+    for part in (
+        "supported, and checked",
+        "not supported, so not checked",
+        "checks run:",
+        "defects (1):",
+        "result: 1 defect",
+    ):
         assert part in text
     (defect,) = report.defects
     assert isinstance(defect, Defect) and defect.kind == "value"
@@ -252,9 +282,20 @@ def test_the_example_script_runs(tmp_path: Path) -> None:
     import subprocess
 
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "check_engines.py"), "--engines", "correct", "rsub_wrong_sign",
-         "--examples", "20", "--frames", str(tmp_path)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(EXAMPLES / "check_engines.py"),
+            "--engines",
+            "correct",
+            "rsub_wrong_sign",
+            "--examples",
+            "20",
+            "--frames",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()

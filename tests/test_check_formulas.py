@@ -78,15 +78,22 @@ def test_seed_003_slip_is_caught_with_the_published_numbers() -> None:
     assert table["w1"][1][1] == pytest.approx(SEED_003_DE_DW1, rel=1e-8)  # the graph column
     assert table["w2"][1][1] == pytest.approx(SEED_003_DE_DW2, rel=1e-8)
     wrong = seeds.chain_derivative_of_input(0.5, 0.5)
-    assert [table["w1"][1][2], table["w2"][1][2]] == pytest.approx(list(wrong), rel=1e-8)  # the formula column
+    assert [table["w1"][1][2], table["w2"][1][2]] == pytest.approx(
+        list(wrong), rel=1e-8
+    )  # the formula column
     # the chain rule the graph applies, with the sigmoid's derivative written with its output
-    assert "How the graph finds ∂chain_loss/∂w1:" in message and "How the graph finds ∂chain_loss/∂w2:" in message
+    assert (
+        "How the graph finds ∂chain_loss/∂w1:" in message
+        and "How the graph finds ∂chain_loss/∂w2:" in message
+    )
     assert message.count("Forward pass") == 1 and "Local derivatives" in message
     assert re.search(r"∂n\d+/∂n\d+ = n\d+ × \(1 - n\d+\) = 0\.24594", message)  # outo (1 - outo)
 
 
 def test_the_net_slip_marks_exactly_the_first_layers_partials() -> None:
-    message = failure(seeds.net_loss, seeds.net_forgot_hidden_derivative, *seeds.NET_START, names=seeds.NET_NAMES)
+    message = failure(
+        seeds.net_loss, seeds.net_forgot_hidden_derivative, *seeds.NET_START, names=seeds.NET_NAMES
+    )
     table = rows(message)
     assert [name for name, (marked, _) in table.items() if marked] == list(seeds.NET_NAMES[:12])
     assert "12 of 16 partial derivatives are wrong" in message
@@ -96,7 +103,9 @@ def test_the_net_slip_marks_exactly_the_first_layers_partials() -> None:
 
 
 def test_the_class_sign_slip_flips_every_partial() -> None:
-    message = failure(seeds.class_loss, seeds.class_d_weights, *seeds.CLASS_START, names=seeds.NET_NAMES, explain=False)
+    message = failure(
+        seeds.class_loss, seeds.class_d_weights, *seeds.CLASS_START, names=seeds.NET_NAMES, explain=False
+    )
     for marked, (_, graph, formula, _) in rows(message).values():
         assert marked and formula == pytest.approx(-graph, rel=1e-8)
     assert "How the graph finds" not in message
@@ -128,7 +137,9 @@ def test_labelled_intermediates_shorten_the_chain_rule() -> None:
 def test_partials_by_name_and_a_single_partial() -> None:
     assert_gradient_formula(lambda w, b: w * b, lambda w, b: {"b": w, "w": b}, 2.0, 3.0)
     assert_gradient_formula(lambda x: x * x, lambda x: 2 * x, 1.5)
-    assert_gradient_formula(lambda x: x * x, lambda x: [sg.Value(2 * x)], sg.Value(1.5))  # Values are numbers too
+    assert_gradient_formula(
+        lambda x: x * x, lambda x: [sg.Value(2 * x)], sg.Value(1.5)
+    )  # Values are numbers too
 
 
 @pytest.mark.parametrize(

@@ -37,9 +37,17 @@ def defined() -> Iterator[list[str]]:
 
 @pytest.mark.parametrize(
     "name, reference",
-    [("exp", math.exp), ("log", math.log), ("sqrt", math.sqrt), ("tanh", math.tanh), ("sin", math.sin),
-     ("sigmoid", lambda x: 1 / (1 + math.exp(-x))), ("softplus", lambda x: math.log1p(math.exp(x))),
-     ("relu", lambda x: max(x, 0.0)), ("abs", abs)],
+    [
+        ("exp", math.exp),
+        ("log", math.log),
+        ("sqrt", math.sqrt),
+        ("tanh", math.tanh),
+        ("sin", math.sin),
+        ("sigmoid", lambda x: 1 / (1 + math.exp(-x))),
+        ("softplus", lambda x: math.log1p(math.exp(x))),
+        ("relu", lambda x: max(x, 0.0)),
+        ("abs", abs),
+    ],
 )
 def test_built_in_ops_pass_against_math(name: str, reference: Any) -> None:
     check_op(name, reference=reference, max_examples=EXAMPLES)
@@ -94,7 +102,9 @@ def test_a_rule_that_cuts_the_graph_has_the_wrong_second_derivative(defined: lis
 
     defined.append("cube_cut")
     message = _failure(cube_cut)
-    assert "the derivative is wrong" in message.splitlines()[0] and "differentiated" in message.splitlines()[0]
+    assert (
+        "the derivative is wrong" in message.splitlines()[0] and "differentiated" in message.splitlines()[0]
+    )
     x = float(re.search(r"x0 = (\S+)", message).group(1))
     row = next(line for line in message.splitlines() if line.startswith("* ∂²cube_cut/∂x0∂x0"))
     analytic, numeric = map(float, row.split()[3:5])
@@ -152,7 +162,9 @@ def test_check_op_hides_its_own_frames_from_pytest() -> None:
         (("tanh",), {"reference": 3}, TypeError, "reference"),
     ],
 )
-def test_bad_arguments_are_refused(args: tuple[Any, ...], options: dict[str, Any], error: type, message: str) -> None:
+def test_bad_arguments_are_refused(
+    args: tuple[Any, ...], options: dict[str, Any], error: type, message: str
+) -> None:
     with pytest.raises(error, match=message):
         check_op(*args, **options)
 

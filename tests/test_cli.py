@@ -55,8 +55,9 @@ TANH_ARGS = ["tanh(x*w + b)", "x=0.5", "w=-3", "b=2"]
 # ------------------------------------------------------------------ helpers
 
 
-def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None,
-            command: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, command: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real entry point (``python -m scalargrad`` unless ``command`` is given)."""
     environment = dict(os.environ if env is None else env)
     # The checkout's package, whether or not it is installed; UTF-8 for the ∂ and × signs.
@@ -64,7 +65,12 @@ def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None,
     environment["PYTHONIOENCODING"] = "utf-8"
     return subprocess.run(
         (command or [sys.executable, "-m", "scalargrad"]) + args,
-        cwd=cwd, env=environment, capture_output=True, text=True, encoding="utf-8", timeout=120,
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
     )
 
 
@@ -153,9 +159,17 @@ def _softplus(x: float) -> float:
 
 
 REFERENCE_FUNCTIONS = {
-    "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos,
-    "tanh": math.tanh, "sigmoid": _sigmoid, "relu": lambda x: max(x, 0.0), "softplus": _softplus,
-    "abs": abs, "leaky_relu": lambda x, slope=0.01: x if x > 0 else slope * x,
+    "exp": math.exp,
+    "log": math.log,
+    "sqrt": math.sqrt,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tanh": math.tanh,
+    "sigmoid": _sigmoid,
+    "relu": lambda x: max(x, 0.0),
+    "softplus": _softplus,
+    "abs": abs,
+    "leaky_relu": lambda x, slope=0.01: x if x > 0 else slope * x,
 }
 
 
@@ -211,7 +225,9 @@ def reference_gradient(formula: str, values: dict[str, float], name: str) -> flo
 
 
 @pytest.fixture(scope="module")
-def walkthrough_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+def walkthrough_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     """``scalargrad walkthrough`` with no arguments, run once for every test that reads its output."""
     if shutil.which("dot") is None:
         pytest.skip("graphviz's dot program is not installed")
@@ -306,11 +322,15 @@ def test_walkthrough_frames_hide_gradients_not_yet_computed(walkthrough_run):
 def test_walkthrough_html_embeds_every_frame(walkthrough_run):
     _, folder = walkthrough_run
     page = (folder / "walkthrough.html").read_text(encoding="utf-8")
-    images = re.findall(r'<img data-frame="(\d+)"[^>]* src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page)
+    images = re.findall(
+        r'<img data-frame="(\d+)"[^>]* src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page
+    )
     assert [int(k) for k, _ in images] == list(range(FRAMES))
     for _, encoded in images:
         assert "w1" in svg_texts(base64.b64decode(encoded))
-    data = json.loads(re.search(r'<script type="application/json" id="frames-data">(.*?)</script>', page, re.S).group(1))
+    data = json.loads(
+        re.search(r'<script type="application/json" id="frames-data">(.*?)</script>', page, re.S).group(1)
+    )
     assert len(data) == FRAMES
     assert any(frame["caption"].endswith(f"= {DE_DW1:.6f}") for frame in data)
 
@@ -345,7 +365,9 @@ def test_walkthrough_unknown_format_is_a_usage_error(tmp_path):
 
 @needs_dot
 def test_console_script_runs_the_walkthrough(tmp_path):
-    result = run_cli(["walkthrough", "--format", "html", "--out", "page"], tmp_path, command=[console_script()])
+    result = run_cli(
+        ["walkthrough", "--format", "html", "--out", "page"], tmp_path, command=[console_script()]
+    )
     assert result.returncode == 0, result.stderr
     assert W1_CAPTION in result.stdout
     assert re.search(r"^  iterations  813$", result.stdout, re.M)
@@ -422,7 +444,9 @@ def test_draw_steps_writes_frames_and_a_stepper(tmp_path):
     expected = {f"frame-{k:02d}.svg" for k in range(nodes + 1)} | {"steps.html"}
     assert {path.name for path in (tmp_path / "frames").iterdir()} == expected
     for k in range(nodes + 1):
-        assert svg_texts(tmp_path / "frames" / f"frame-{k:02d}.svg")[0].startswith(f"frame {k + 1}/{nodes + 1} ")
+        assert svg_texts(tmp_path / "frames" / f"frame-{k:02d}.svg")[0].startswith(
+            f"frame {k + 1}/{nodes + 1} "
+        )
     page = (tmp_path / "frames" / "steps.html").read_text(encoding="utf-8")
     assert page.count("<img data-frame=") == nodes + 1
 
@@ -430,15 +454,18 @@ def test_draw_steps_writes_frames_and_a_stepper(tmp_path):
 # ------------------------------------------------------------- draw, numbers
 
 
-@pytest.mark.parametrize("formula, values", [
-    ("x*x + 3*x", {"x": 2.0}),
-    ("sigmoid(a*b)", {"a": 1.0, "b": 2.0}),
-    ("-x * y", {"x": 1.0, "y": 2.0}),
-    ("log(x) / sqrt(y) + exp(-x*y)", {"x": 1.5, "y": 0.25}),
-    ("softplus(x) - leaky_relu(x - 3, 0.2) * abs(y)", {"x": 0.7, "y": -1.25}),
-    ("sin(x)**2 + cos(x)**2 + x**y", {"x": 1.3, "y": -0.5}),
-    ("relu(x) * relu(-y) + 2**x", {"x": 0.3, "y": -4.0}),
-])
+@pytest.mark.parametrize(
+    "formula, values",
+    [
+        ("x*x + 3*x", {"x": 2.0}),
+        ("sigmoid(a*b)", {"a": 1.0, "b": 2.0}),
+        ("-x * y", {"x": 1.0, "y": 2.0}),
+        ("log(x) / sqrt(y) + exp(-x*y)", {"x": 1.5, "y": 0.25}),
+        ("softplus(x) - leaky_relu(x - 3, 0.2) * abs(y)", {"x": 0.7, "y": -1.25}),
+        ("sin(x)**2 + cos(x)**2 + x**y", {"x": 1.3, "y": -0.5}),
+        ("relu(x) * relu(-y) + 2**x", {"x": 0.3, "y": -4.0}),
+    ],
+)
 def test_draw_values_and_gradients_match_math(capsys, formula, values):
     args = [f"{name}={value!r}" for name, value in values.items()]
     code, out, err = run_main(capsys, ["draw", "--", formula, *args])
@@ -495,16 +522,19 @@ def test_the_result_is_named_f_unless_an_input_is(capsys):
 # --------------------------------------------------------------- usage errors
 
 
-@pytest.mark.parametrize("formula, shown", [
-    ("x*", None),                      # syntax error: ends too early
-    ("(x + 1", None),                  # unbalanced parenthesis
-    ("__import__('os')", "__import__"),  # no calls but the engine's functions
-    ("x.real", "x.real"),              # no attribute access
-    ("foo(x)", "foo"),                 # unknown function
-    ("x % 2", "%"),                    # operator outside the whitelist
-    ("lambda: 1", None),
-    ("'text'", None),
-])
+@pytest.mark.parametrize(
+    "formula, shown",
+    [
+        ("x*", None),  # syntax error: ends too early
+        ("(x + 1", None),  # unbalanced parenthesis
+        ("__import__('os')", "__import__"),  # no calls but the engine's functions
+        ("x.real", "x.real"),  # no attribute access
+        ("foo(x)", "foo"),  # unknown function
+        ("x % 2", "%"),  # operator outside the whitelist
+        ("lambda: 1", None),
+        ("'text'", None),
+    ],
+)
 def test_draw_bad_formula_is_a_usage_error(capsys, formula, shown):
     code, out, err = run_main(capsys, ["draw", formula, "x=1"])
     line = assert_usage_error(code, err, "bad formula")
@@ -566,8 +596,15 @@ def test_draw_into_a_closed_pipe_stops_quietly(tmp_path):
     # `scalargrad draw ... | head -1`: the reader leaves after one line.
     environment = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
     command = f"{shlex.quote(sys.executable)} -m scalargrad draw 'x*y' x=1 y=2 | head -1"
-    result = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=environment,
-                            capture_output=True, text=True, encoding="utf-8", timeout=60)
+    result = subprocess.run(
+        ["bash", "-c", command],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
     assert result.stdout == "f = 2\n"
     assert result.stderr == ""
 
@@ -579,12 +616,15 @@ def test_walkthrough_writes_each_format_once(tmp_path):
     assert "Wrote 1 file to" in result.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["draw", "x*2", "x=abc"], "not a number"),
-    (["draw", "__import__('os').system('echo hi')"], "bad formula"),
-    (["draw", "x"], "the formula's inputs x each need a value"),
-    (["draw", "x*y", "x=1"], "no value for input 'y'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["draw", "x*2", "x=abc"], "not a number"),
+        (["draw", "__import__('os').system('echo hi')"], "bad formula"),
+        (["draw", "x"], "the formula's inputs x each need a value"),
+        (["draw", "x*y", "x=1"], "no value for input 'y'"),
+    ],
+)
 def test_usage_errors_from_the_real_entry_point_have_no_traceback(tmp_path, args, message):
     result = run_cli(args, tmp_path)
     assert result.returncode == 2
@@ -594,10 +634,13 @@ def test_usage_errors_from_the_real_entry_point_have_no_traceback(tmp_path, args
     assert "hi" not in result.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-    ([], "required"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "required"),
+    ],
+)
 def test_bad_or_missing_subcommand_is_a_usage_error(tmp_path, args, message):
     result = run_cli(args, tmp_path)
     assert result.returncode == 2
@@ -620,7 +663,9 @@ def balanced_sum(terms: int, term: str = "x*w") -> str:
     """``(x*w+x*w)+(...)``: a sum of ``terms`` terms that nests only log2(terms) deep."""
     parts = [term] * terms
     while len(parts) > 1:
-        parts = [f"({a}+{b})" for a, b in zip(parts[::2], parts[1::2])] + (parts[-1:] if len(parts) % 2 else [])
+        parts = [f"({a}+{b})" for a, b in zip(parts[::2], parts[1::2])] + (
+            parts[-1:] if len(parts) % 2 else []
+        )
     return parts[0]
 
 
@@ -650,7 +695,9 @@ def test_draw_steps_counts_the_frames_it_would_draw(capsys, monkeypatch, tmp_pat
     code, _, err = run_main(capsys, ["draw", balanced_sum(200, "x"), "x=1", "--steps", "frames"])
     assert_usage_error(code, err, "--steps would draw 201 frames of 200 nodes each")
     # Collapsed, a big formula is four frames: x, w, f and the forward pass.
-    code, _, err = run_main(capsys, ["draw", balanced_sum(1300), "x=1", "w=2", "--collapse", "--steps", "frames"])
+    code, _, err = run_main(
+        capsys, ["draw", balanced_sum(1300), "x=1", "w=2", "--collapse", "--steps", "frames"]
+    )
     assert code == 0, err
     assert len(calls) == 2
 
@@ -698,11 +745,14 @@ def test_a_bug_is_one_line_not_a_traceback(capsys, monkeypatch):
     assert len(err.splitlines()) == 1
 
 
-@pytest.mark.parametrize("argv, message", [
-    ("draw x*2 x=1", r"main\(\) takes a list of argument strs .* got str 'draw x\*2 x=1'"),
-    (["draw", 2], r"main\(\): argv\[1\] is int 2, not a str"),
-    (b"draw", r"main\(\) takes a list of argument strs"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ("draw x*2 x=1", r"main\(\) takes a list of argument strs .* got str 'draw x\*2 x=1'"),
+        (["draw", 2], r"main\(\): argv\[1\] is int 2, not a str"),
+        (b"draw", r"main\(\) takes a list of argument strs"),
+    ],
+)
 def test_main_with_arguments_of_the_wrong_type(argv, message):
     with pytest.raises(TypeError, match=message):
         cli.main(argv)
@@ -711,11 +761,14 @@ def test_main_with_arguments_of_the_wrong_type(argv, message):
 # ---------------------------------------------------------------------- help
 
 
-@pytest.mark.parametrize("argv, shown", [
-    (["--help"], "walkthrough"),
-    (["walkthrough", "--help"], "scalargrad walkthrough --out pics --format png"),
-    (["draw", "--help"], 'scalargrad draw "tanh(x*w + b)" x=0.5 w=-3 b=2 -o graph.svg'),
-])
+@pytest.mark.parametrize(
+    "argv, shown",
+    [
+        (["--help"], "walkthrough"),
+        (["walkthrough", "--help"], "scalargrad walkthrough --out pics --format png"),
+        (["draw", "--help"], 'scalargrad draw "tanh(x*w + b)" x=0.5 w=-3 b=2 -o graph.svg'),
+    ],
+)
 def test_help_exits_0_and_shows_examples(capsys, argv, shown):
     code, out, err = run_main(capsys, argv)
     assert code == 0
@@ -789,14 +842,17 @@ def formulas(draw_) -> str:
 
     def extend(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         binary = st.tuples(children, st.sampled_from("+-*/"), children).map(
-            lambda t: f"({t[0]} {t[1]} {t[2]})")
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        )
         flat = st.tuples(children, st.sampled_from("+-*/"), children).map(lambda t: f"{t[0]} {t[1]} {t[2]}")
         power = st.tuples(children, st.sampled_from(["2", "3", "0.5", "-1", "x", "(w)"])).map(
-            lambda t: f"({t[0]})**{t[1]}")
+            lambda t: f"({t[0]})**{t[1]}"
+        )
         negate = children.map(lambda c: f"-({c})")
         call = st.tuples(st.sampled_from(FUNCTION_NAMES), children).map(lambda t: f"{t[0]}({t[1]})")
         leaky = st.tuples(children, st.sampled_from(["", ", 0.1", ", -0.2"])).map(
-            lambda t: f"leaky_relu({t[0]}{t[1]})")
+            lambda t: f"leaky_relu({t[0]}{t[1]})"
+        )
         return binary | flat | power | negate | call | leaky
 
     return draw_(st.recursive(leaves, extend, max_leaves=6))
@@ -811,8 +867,8 @@ def mutated(draw_, text: str) -> str:
     if kind == "insert" or where == len(text):
         return text[:where] + character + text[where:]
     if kind == "delete":
-        return text[:where] + text[where + 1:]
-    return text[:where] + character + text[where + 1:]
+        return text[:where] + text[where + 1 :]
+    return text[:where] + character + text[where + 1 :]
 
 
 def names_in(formula: str) -> list[str]:
@@ -835,7 +891,9 @@ def test_draw_any_formula_exits_0_or_2_and_prints_the_right_numbers(capsys, data
     except SyntaxError:  # not even Python: any values will do
         inputs = list(NAMES)
     words = [f"{name}={data.draw(st.sampled_from(VALUES), label=name)!r}" for name in inputs]
-    problem = data.draw(st.sampled_from([None, None, None, "missing", "extra", "not a number"]), label="problem")
+    problem = data.draw(
+        st.sampled_from([None, None, None, "missing", "extra", "not a number"]), label="problem"
+    )
     if problem == "missing" and words:
         words.pop()
     elif problem == "extra":
@@ -879,7 +937,12 @@ def test_draw_any_formula_exits_0_or_2_and_prints_the_right_numbers(capsys, data
         except Undefined:
             continue
         assert math.isclose(gradient, expected, rel_tol=1e-4, abs_tol=2e-5), (
-            formula, used, input_name, gradient, expected)
+            formula,
+            used,
+            input_name,
+            gradient,
+            expected,
+        )
     if options:  # the derivation ends with the gradient it explains (nan included)
         final = out.rstrip().rsplit(" = ", 1)[1]
         assert f"\n∂{name}/∂{options[1]} = {final}\n" in out

@@ -37,9 +37,11 @@ def formulas(draw: st.DrawFn) -> str:
 
     def extend(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         binary = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "**"]), children).map(
-            lambda t: f"({t[0]}){t[1]}({t[2]})")
+            lambda t: f"({t[0]}){t[1]}({t[2]})"
+        )
         call = st.tuples(st.sampled_from(names), st.lists(children, min_size=1, max_size=2)).map(
-            lambda t: f"{t[0]}({', '.join(t[1])})")
+            lambda t: f"{t[0]}({', '.join(t[1])})"
+        )
         negate = children.map(lambda c: f"-({c})")
         return binary | call | negate
 
@@ -56,9 +58,9 @@ def mutated(draw: st.DrawFn, text: str) -> str:
         if kind == "insert" or where == len(text):
             text = text[:where] + character + text[where:]
         elif kind == "delete":
-            text = text[:where] + text[where + 1:]
+            text = text[:where] + text[where + 1 :]
         else:
-            text = text[:where] + character + text[where + 1:]
+            text = text[:where] + character + text[where + 1 :]
     return text
 
 
@@ -82,7 +84,9 @@ def check(code: int, err: str) -> None:
     formula=formulas(),
     broken=st.booleans(),
     data=st.data(),
-    options=st.lists(st.sampled_from(["--collapse", "--latex", "--rankdir=LR", "-o", "--explain"]), unique=True),
+    options=st.lists(
+        st.sampled_from(["--collapse", "--latex", "--rankdir=LR", "-o", "--explain"]), unique=True
+    ),
 )
 def test_any_formula_text_ends_with_a_code_and_a_message(formula, broken, data, options):
     if broken:
@@ -114,7 +118,9 @@ def test_any_arguments_at_all(formula, values):
     check(code, err)
 
 
-@pytest.mark.parametrize("formula", ["x**1e309", "x**-1e309", "x**(1e309-1e309)", "1e309**x", "x**nan", "exp(x)**1e309"])
+@pytest.mark.parametrize(
+    "formula", ["x**1e309", "x**-1e309", "x**(1e309-1e309)", "1e309**x", "x**nan", "exp(x)**1e309"]
+)
 def test_a_non_finite_exponent_is_drawn(formula):
     # The harness's reproduction: scalargrad draw "x**1e309" x=2 printed a traceback.
     code, out, err = run(["draw", "--explain", "x", "--", formula, "x=2"])

@@ -21,8 +21,13 @@ def test_collapse_draws_the_tutorials_picture():
     assert [n.name for n in d.nodes] == ["i1", "w1", "neth", "outh", "w2", "neto", "outo", "E"]
     edges = {(d.nodes[e.source].name, d.nodes[e.target].name) for e in d.edges}
     assert edges == {
-        ("i1", "neth"), ("w1", "neth"), ("neth", "outh"), ("outh", "neto"), ("w2", "neto"),
-        ("neto", "outo"), ("outo", "E"),
+        ("i1", "neth"),
+        ("w1", "neth"),
+        ("neth", "outh"),
+        ("outh", "neto"),
+        ("w2", "neto"),
+        ("neto", "outo"),
+        ("outo", "E"),
     }
     assert len(d.edges) == len(edges)
     formulas = {n.name: n.formula for n in d.nodes}

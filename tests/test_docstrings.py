@@ -35,13 +35,21 @@ def public_objects():
 PUBLIC = [(name, obj) for name, obj in public_objects() if inspect.isfunction(obj) or inspect.isclass(obj)]
 
 
-@pytest.mark.parametrize("name, function", [(n, o) for n, o in PUBLIC if inspect.isfunction(o)], ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize(
+    "name, function",
+    [(n, o) for n, o in PUBLIC if inspect.isfunction(o)],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
 def test_public_functions_have_an_example(name, function):
     doc = inspect.getdoc(function) or ""
     assert ">>>" in doc, f"{name} has no example in its docstring"
 
 
-@pytest.mark.parametrize("name, cls", [(n, o) for n, o in PUBLIC if inspect.isclass(o)], ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize(
+    "name, cls",
+    [(n, o) for n, o in PUBLIC if inspect.isclass(o)],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
 def test_public_classes_and_their_methods_have_docstrings(name, cls):
     assert inspect.getdoc(cls), f"{name} has no docstring"
     for attribute, member in vars(cls).items():
@@ -52,4 +60,6 @@ def test_public_classes_and_their_methods_have_docstrings(name, cls):
 
 
 def test_every_module_is_checked():
-    assert {"value", "backward", "nn", "nn.losses", "viz", "viz.drawing", "cli", "cli.formula"} <= set(MODULES)
+    assert {"value", "backward", "nn", "nn.losses", "viz", "viz.drawing", "cli", "cli.formula"} <= set(
+        MODULES
+    )

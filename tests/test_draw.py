@@ -78,7 +78,9 @@ def test_frames_one_per_step_plus_the_forward_pass():
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(TypeError, match=r"draw\(\) takes a scalargrad Value \(or a Trace\) as root, got float 3.0"):
+    with pytest.raises(
+        TypeError, match=r"draw\(\) takes a scalargrad Value \(or a Trace\) as root, got float 3.0"
+    ):
         draw(3.0)
     with pytest.raises(ValueError, match="rankdir must be one of TB, LR, BT, RL"):
         draw(build(), rankdir="sideways")
@@ -173,7 +175,9 @@ def test_without_dot_the_error_says_how_to_install(monkeypatch, tmp_path):
     assert isinstance(GraphvizNotFound("x"), RuntimeError)
     assert not (tmp_path / "graph.svg").exists()
     # Jupyter shows a picture through _repr_mimebundle_: the same advice there
-    with pytest.raises(GraphvizNotFound, match="showing a picture needs graphviz's `dot`.*apt-get install graphviz"):
+    with pytest.raises(
+        GraphvizNotFound, match="showing a picture needs graphviz's `dot`.*apt-get install graphviz"
+    ):
         graph._repr_mimebundle_()
 
 

@@ -93,6 +93,7 @@ def test_micrograd_sanity_check():
 
 # ----------------------------------------------------------- construction
 
+
 def _numpy():
     return pytest.importorskip("numpy")
 
@@ -118,10 +119,17 @@ def test_value_accepts_real_numbers_and_stores_a_plain_float(make, expected):
     assert v.grad == 0.0 and type(v.grad) is float
 
 
-@pytest.mark.parametrize("kind, number, expected", [
-    ("float64", 2.5, 2.5), ("float32", 0.5, 0.5), ("float16", -1.5, -1.5),
-    ("int64", 3, 3.0), ("int8", -2, -2.0), ("uint16", 7, 7.0),
-])
+@pytest.mark.parametrize(
+    "kind, number, expected",
+    [
+        ("float64", 2.5, 2.5),
+        ("float32", 0.5, 0.5),
+        ("float16", -1.5, -1.5),
+        ("int64", 3, 3.0),
+        ("int8", -2, -2.0),
+        ("uint16", 7, 7.0),
+    ],
+)
 def test_value_accepts_numpy_scalars(kind, number, expected):
     np = _numpy()
     v = Value(getattr(np, kind)(number))
@@ -140,8 +148,14 @@ def test_numpy_scalars_work_as_operands():
 
 @pytest.mark.parametrize(
     "bad, type_name",
-    [("1.0", "str"), (1j, "complex"), (None, "NoneType"), ([1.0], "list"), (b"1", "bytes"),
-     ({"x": 1}, "dict")],
+    [
+        ("1.0", "str"),
+        (1j, "complex"),
+        (None, "NoneType"),
+        ([1.0], "list"),
+        (b"1", "bytes"),
+        ({"x": 1}, "dict"),
+    ],
 )
 def test_value_rejects_non_real_numbers_naming_the_type(bad, type_name):
     with pytest.raises(TypeError, match=type_name):
@@ -248,10 +262,16 @@ def test_unary_minus():
     assert y.parents[0] is x
 
 
-@pytest.mark.parametrize("op, operand, expected", [
-    (operator.iadd, 3, 5.0), (operator.isub, 3, -1.0), (operator.imul, 3, 6.0),
-    (operator.itruediv, 4, 0.5), (operator.ipow, 3, 8.0),
-])
+@pytest.mark.parametrize(
+    "op, operand, expected",
+    [
+        (operator.iadd, 3, 5.0),
+        (operator.isub, 3, -1.0),
+        (operator.imul, 3, 6.0),
+        (operator.itruediv, 4, 0.5),
+        (operator.ipow, 3, 8.0),
+    ],
+)
 def test_in_place_operators_build_a_new_node(op, operand, expected):
     a = Value(2.0, label="a")
     original = a
@@ -264,13 +284,39 @@ def test_in_place_operators_build_a_new_node(op, operand, expected):
     assert original.grad != 0.0
 
 
-@pytest.mark.parametrize("expr", [
-    lambda v: v + "a", lambda v: "a" + v, lambda v: v * [1], lambda v: [1] * v,
-    lambda v: v - None, lambda v: None - v, lambda v: v / {}, lambda v: {} / v,
-    lambda v: v ** "2", lambda v: "2" ** v, lambda v: v + 1j, lambda v: 1j * v,
-    lambda v: v * (1, 2),
-], ids=["V+str", "str+V", "V*list", "list*V", "V-None", "None-V", "V/dict", "dict/V",
-        "V**str", "str**V", "V+complex", "complex*V", "V*tuple"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        lambda v: v + "a",
+        lambda v: "a" + v,
+        lambda v: v * [1],
+        lambda v: [1] * v,
+        lambda v: v - None,
+        lambda v: None - v,
+        lambda v: v / {},
+        lambda v: {} / v,
+        lambda v: v ** "2",
+        lambda v: "2" ** v,
+        lambda v: v + 1j,
+        lambda v: 1j * v,
+        lambda v: v * (1, 2),
+    ],
+    ids=[
+        "V+str",
+        "str+V",
+        "V*list",
+        "list*V",
+        "V-None",
+        "None-V",
+        "V/dict",
+        "dict/V",
+        "V**str",
+        "str**V",
+        "V+complex",
+        "complex*V",
+        "V*tuple",
+    ],
+)
 def test_unsupported_operands_raise_type_error(expr):
     with pytest.raises(TypeError):
         expr(Value(2.0))
@@ -285,19 +331,22 @@ def test_float_conversion():
     assert math.sqrt(Value(9.0)) == 3.0  # anything that takes a float takes a Value
 
 
-@pytest.mark.parametrize("expr, expected", [
-    (lambda: Value(1.0) < 2, True),
-    (lambda: Value(1.0) < 1.0, False),
-    (lambda: Value(1.0) <= 1, True),
-    (lambda: Value(1.0) > 0.5, True),
-    (lambda: Value(1.0) >= 2.0, False),
-    (lambda: 2 > Value(1.0), True),
-    (lambda: 0.5 >= Value(1.0), False),
-    (lambda: Value(1.0) < Value(2.0), True),
-    (lambda: Value(3.0) <= Value(2.0), False),
-    (lambda: Value(3.0) > Value(2.0), True),
-    (lambda: Value(2.0) >= Value(2.0), True),
-])
+@pytest.mark.parametrize(
+    "expr, expected",
+    [
+        (lambda: Value(1.0) < 2, True),
+        (lambda: Value(1.0) < 1.0, False),
+        (lambda: Value(1.0) <= 1, True),
+        (lambda: Value(1.0) > 0.5, True),
+        (lambda: Value(1.0) >= 2.0, False),
+        (lambda: 2 > Value(1.0), True),
+        (lambda: 0.5 >= Value(1.0), False),
+        (lambda: Value(1.0) < Value(2.0), True),
+        (lambda: Value(3.0) <= Value(2.0), False),
+        (lambda: Value(3.0) > Value(2.0), True),
+        (lambda: Value(2.0) >= Value(2.0), True),
+    ],
+)
 def test_comparisons_return_bool(expr, expected):
     result = expr()
     assert type(result) is bool
@@ -306,7 +355,7 @@ def test_comparisons_return_bool(expr, expected):
 
 def test_comparison_with_non_number_raises():
     with pytest.raises(TypeError):
-        Value(1.0) < "2"
+        Value(1.0) < "2"  # noqa: B015 - the comparison itself must raise
 
 
 def test_equality_and_hash_are_by_identity():
@@ -405,8 +454,9 @@ def test_topological_order_is_deterministic_across_runs():
     outputs = set()
     for seed, junk in (("0", "10"), ("1", "12345"), ("random", "777")):
         env = dict(os.environ, PYTHONHASHSEED=seed, JUNK=junk)
-        result = subprocess.run([sys.executable, "-c", _TOPO_SCRIPT], env=env,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-c", _TOPO_SCRIPT], env=env, capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 0, result.stderr
         outputs.add(result.stdout.strip())
     assert outputs == {here}
@@ -477,8 +527,9 @@ def test_shared_subexpression():
     assert s.grad == 2 * 2.5 + 2.0
 
 
-@pytest.mark.parametrize("expr", [lambda x: x - x, lambda x: x / x, lambda x: x * x - x * x],
-                         ids=["x-x", "x/x", "xx-xx"])
+@pytest.mark.parametrize(
+    "expr", [lambda x: x - x, lambda x: x / x, lambda x: x * x - x * x], ids=["x-x", "x/x", "xx-xx"]
+)
 def test_self_cancelling_expressions_have_zero_gradient(expr):
     x = Value(1.7)
     expr(x).backward()
@@ -517,11 +568,22 @@ def test_million_node_chain_with_default_recursion_limit():
 # --------------------------------------------------------------- no_grad
 
 NO_GRAD_OPS = {
-    "add": lambda x: x + 1, "radd": lambda x: 1 + x, "mul": lambda x: x * x,
-    "div": lambda x: x / 2, "rsub": lambda x: 1 - x, "pow": lambda x: x**2,
-    "rpow": lambda x: 2**x, "powv": lambda x: x**x, "neg": lambda x: -x, "abs": abs,
-    "exp": sg.exp, "tanh": lambda x: x.tanh(), "leaky": lambda x: x.leaky_relu(0.1),
-    "softplus": sg.softplus, "sum": lambda x: sg.sum([x, x]), "dot": lambda x: sg.dot([x], [x]),
+    "add": lambda x: x + 1,
+    "radd": lambda x: 1 + x,
+    "mul": lambda x: x * x,
+    "div": lambda x: x / 2,
+    "rsub": lambda x: 1 - x,
+    "pow": lambda x: x**2,
+    "rpow": lambda x: 2**x,
+    "powv": lambda x: x**x,
+    "neg": lambda x: -x,
+    "abs": abs,
+    "exp": sg.exp,
+    "tanh": lambda x: x.tanh(),
+    "leaky": lambda x: x.leaky_relu(0.1),
+    "softplus": sg.softplus,
+    "sum": lambda x: sg.sum([x, x]),
+    "dot": lambda x: sg.dot([x], [x]),
 }
 
 
@@ -569,7 +631,7 @@ def test_no_grad_decorator():
 def test_no_grad_restored_after_exception():
     with pytest.raises(ZeroDivisionError):
         with sg.no_grad():
-            1 / 0
+            1 / 0  # noqa: B018 - raises inside the block
     assert sg.is_grad_enabled() is True
 
     @sg.no_grad()
@@ -779,19 +841,23 @@ def test_non_differentiated_arguments_and_keywords_pass_through():
     assert sg.grad(lambda x, s, scale=1.0: x * len(s) * scale)(2.0, "abc", scale=2.0) == 6.0
 
 
-@pytest.mark.parametrize("f, x, second", [
-    (lambda x: x**3, 2.0, lambda x: 6 * x),
-    (sg.sin, 0.7, lambda x: -math.sin(x)),
-    (sg.cos, 0.7, lambda x: -math.cos(x)),
-    (lambda x: sg.exp(x) * x, 0.3, lambda x: (x + 2) * math.exp(x)),
-    (lambda x: 1 / x, 1.5, lambda x: 2 / x**3),
-    (sg.log, 1.5, lambda x: -1 / x**2),
-    (sg.sqrt, 2.0, lambda x: -0.25 * x**-1.5),
-    (sg.tanh, 0.4, lambda x: -2 * math.tanh(x) * (1 - math.tanh(x) ** 2)),
-    (sg.sigmoid, 0.4, lambda x: (lambda s: s * (1 - s) * (1 - 2 * s))(1 / (1 + math.exp(-x)))),
-    (lambda x: 2**x, 0.5, lambda x: 2**x * math.log(2) ** 2),
-    (lambda x: x**x, 1.5, lambda x: x**x * ((math.log(x) + 1) ** 2 + 1 / x)),
-], ids=["cube", "sin", "cos", "x_exp", "recip", "log", "sqrt", "tanh", "sigmoid", "rpow", "xx"])
+@pytest.mark.parametrize(
+    "f, x, second",
+    [
+        (lambda x: x**3, 2.0, lambda x: 6 * x),
+        (sg.sin, 0.7, lambda x: -math.sin(x)),
+        (sg.cos, 0.7, lambda x: -math.cos(x)),
+        (lambda x: sg.exp(x) * x, 0.3, lambda x: (x + 2) * math.exp(x)),
+        (lambda x: 1 / x, 1.5, lambda x: 2 / x**3),
+        (sg.log, 1.5, lambda x: -1 / x**2),
+        (sg.sqrt, 2.0, lambda x: -0.25 * x**-1.5),
+        (sg.tanh, 0.4, lambda x: -2 * math.tanh(x) * (1 - math.tanh(x) ** 2)),
+        (sg.sigmoid, 0.4, lambda x: (lambda s: s * (1 - s) * (1 - 2 * s))(1 / (1 + math.exp(-x)))),
+        (lambda x: 2**x, 0.5, lambda x: 2**x * math.log(2) ** 2),
+        (lambda x: x**x, 1.5, lambda x: x**x * ((math.log(x) + 1) ** 2 + 1 / x)),
+    ],
+    ids=["cube", "sin", "cos", "x_exp", "recip", "log", "sqrt", "tanh", "sigmoid", "rpow", "xx"],
+)
 def test_second_derivatives(f, x, second):
     assert sg.grad(sg.grad(f))(x) == pytest.approx(second(x), rel=1e-12)
 
@@ -881,8 +947,9 @@ def test_argnums_of_wrong_type_raise_type_error(argnums):
         sg.grad(lambda x, y: x * y, argnums=argnums)(1.0, 2.0)
 
 
-@pytest.mark.parametrize("result, type_name", [([1.0], "list"), (None, "NoneType"), ("x", "str"),
-                                                ((1.0, 2.0), "tuple")])
+@pytest.mark.parametrize(
+    "result, type_name", [([1.0], "list"), (None, "NoneType"), ("x", "str"), ((1.0, 2.0), "tuple")]
+)
 def test_function_must_return_a_scalar(result, type_name):
     with pytest.raises(TypeError, match=type_name):
         sg.grad(lambda x: result)(1.0)
@@ -890,8 +957,9 @@ def test_function_must_return_a_scalar(result, type_name):
         sg.grad(lambda x: [x])(1.0)
 
 
-@pytest.mark.parametrize("bad, type_name", [("abc", "str"), (None, "NoneType"), ([1.0], "list"),
-                                             (1j, "complex")])
+@pytest.mark.parametrize(
+    "bad, type_name", [("abc", "str"), (None, "NoneType"), ([1.0], "list"), (1j, "complex")]
+)
 def test_non_number_argument_raises_naming_it(bad, type_name):
     with pytest.raises(TypeError, match=type_name):
         sg.grad(lambda x: x)(bad)
@@ -902,14 +970,17 @@ def test_non_number_argument_raises_naming_it(bad, type_name):
 # ------------------------------------------------------------- gradcheck
 
 
-@pytest.mark.parametrize("f, inputs", [
-    (lambda x, y: (x * y).tanh(), (0.3, -1.2)),
-    (lambda x: sg.sigmoid(x) * sg.softplus(x), (0.8,)),
-    (lambda x, y: sg.log(x) / sg.sqrt(y), (1.7, 2.2)),
-    (lambda x, y: x**y + 2**x, (1.3, 0.7)),
-    (lambda x: abs(x) * sg.leaky_relu(x, 0.2) + sg.relu(x - 2), (-0.9,)),
-    (lambda a, b, c: sg.dot([a, b], [c, a]) + sg.sum([a, b, c]), (0.5, -1.5, 2.0)),
-])
+@pytest.mark.parametrize(
+    "f, inputs",
+    [
+        (lambda x, y: (x * y).tanh(), (0.3, -1.2)),
+        (lambda x: sg.sigmoid(x) * sg.softplus(x), (0.8,)),
+        (lambda x, y: sg.log(x) / sg.sqrt(y), (1.7, 2.2)),
+        (lambda x, y: x**y + 2**x, (1.3, 0.7)),
+        (lambda x: abs(x) * sg.leaky_relu(x, 0.2) + sg.relu(x - 2), (-0.9,)),
+        (lambda a, b, c: sg.dot([a, b], [c, a]) + sg.sum([a, b, c]), (0.5, -1.5, 2.0)),
+    ],
+)
 def test_gradcheck_accepts_correct_gradients(f, inputs):
     assert sg.gradcheck(f, *inputs) is True
 
@@ -1013,9 +1084,17 @@ def test_sum_and_dot_reject_bad_input():
 
 
 def test_module_functions_on_numbers_return_floats():
-    for fn, x, expected in ((sg.exp, 0.0, 1.0), (sg.log, 1, 0.0), (sg.sqrt, 4, 2.0),
-                            (sg.sin, 0, 0.0), (sg.cos, 0, 1.0), (sg.tanh, 0, 0.0),
-                            (sg.sigmoid, 0, 0.5), (sg.relu, -3, 0.0), (sg.softplus, 0, math.log(2))):
+    for fn, x, expected in (
+        (sg.exp, 0.0, 1.0),
+        (sg.log, 1, 0.0),
+        (sg.sqrt, 4, 2.0),
+        (sg.sin, 0, 0.0),
+        (sg.cos, 0, 1.0),
+        (sg.tanh, 0, 0.0),
+        (sg.sigmoid, 0, 0.5),
+        (sg.relu, -3, 0.0),
+        (sg.softplus, 0, math.log(2)),
+    ):
         out = fn(x)
         assert type(out) is float and out == expected, fn.__name__
 
@@ -1029,7 +1108,11 @@ def test_backward_rejects_a_non_number_gradient_naming_backward():
 # ------------------------------------------------ a number as an operand
 
 NUMBER_OPERATIONS = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
 }
 
 
@@ -1069,12 +1152,12 @@ def test_numbers_share_ops_but_zeros_keep_their_sign():
     # the same cache holds slopes and exponents
     assert math.copysign(1.0, Value(-2.0).leaky_relu(0.0).data) == -1.0
     assert math.copysign(1.0, Value(-2.0).leaky_relu(-0.0).data) == 1.0
-    assert (x ** 3).op is (x ** 3).op
+    assert (x**3).op is (x**3).op
 
 
 def test_number_operands_follow_ieee_and_pytorch():
     x = Value(0.0)
-    y = 0.0 ** x  # d/dx 0**x is 0 at x >= 0, as torch gives (not nan from log 0)
+    y = 0.0**x  # d/dx 0**x is 0 at x >= 0, as torch gives (not nan from log 0)
     y.backward()
     assert y.data == 1.0 and x.grad == 0.0
     assert (1.0 / Value(0.0)).data == math.inf

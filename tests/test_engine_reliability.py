@@ -45,7 +45,10 @@ def test_detect_anomaly_covers_grad_of_floats() -> None:
     with sg.detect_anomaly(), pytest.raises(FloatingPointError, match="backward of sqrt produced inf"):
         sg.grad(lambda v: v.sqrt())(0.0)
     # A second derivative builds the first as a graph: its inf is found where the rule makes it.
-    with sg.detect_anomaly(), pytest.raises(FloatingPointError, match=r"the derivative rule of sqrt: div produced inf"):
+    with (
+        sg.detect_anomaly(),
+        pytest.raises(FloatingPointError, match=r"the derivative rule of sqrt: div produced inf"),
+    ):
         sg.grad(sg.grad(lambda v: v * v.sqrt()))(0.0)
 
 
@@ -90,7 +93,22 @@ def test_a_wrong_type_is_a_type_error_naming_it(call: object, message: str) -> N
 
 # ------------------------------------------------------------------- fuzz
 
-EXTREMES = [0.0, -0.0, 1.0, -1.0, 0.5, 1e-310, -1e-310, 1e308, -1e308, math.inf, -math.inf, math.nan, 10**400, 3]
+EXTREMES = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    1e-310,
+    -1e-310,
+    1e308,
+    -1e308,
+    math.inf,
+    -math.inf,
+    math.nan,
+    10**400,
+    3,
+]
 ANYTHING = st.one_of(
     st.sampled_from(EXTREMES),
     st.floats(allow_nan=True, allow_infinity=True),
@@ -119,7 +137,9 @@ def is_real(x: object) -> bool:
     args=st.lists(ANYTHING, min_size=0, max_size=3),
     wrap=st.lists(st.booleans(), min_size=3, max_size=3),
 )
-def test_every_op_function_gives_a_number_or_a_clear_error(name: str, args: list[object], wrap: list[bool]) -> None:
+def test_every_op_function_gives_a_number_or_a_clear_error(
+    name: str, args: list[object], wrap: list[bool]
+) -> None:
     function = registry()[name]
     operands = [as_operand(a, w) for a, w in zip(args, wrap)]
     try:
@@ -135,8 +155,11 @@ def test_every_op_function_gives_a_number_or_a_clear_error(name: str, args: list
 
 
 OPERATORS = {
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b, "**": lambda a, b: a**b,
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
 }
 
 
@@ -146,7 +169,9 @@ OPERATORS = {
     b=ANYTHING,
     wrap_left=st.booleans(),
 )
-def test_operators_give_a_value_or_python_s_own_type_error(symbol: str, a: object, b: object, wrap_left: bool) -> None:
+def test_operators_give_a_value_or_python_s_own_type_error(
+    symbol: str, a: object, b: object, wrap_left: bool
+) -> None:
     left = sg.Value(a) if wrap_left and is_real(a) and not isinstance(a, (bool, complex)) else a
     right = b if wrap_left else (sg.Value(b) if is_real(b) and not isinstance(b, (bool, complex)) else b)
     if not isinstance(left, sg.Value) and not isinstance(right, sg.Value):
@@ -172,7 +197,10 @@ def test_operators_give_a_value_or_python_s_own_type_error(symbol: str, a: objec
     out.backward()
 
 
-@given(x=st.sampled_from(EXTREMES[:12]), name=st.sampled_from(sorted(n for n, f in registry().items() if f.arity == 1)))
+@given(
+    x=st.sampled_from(EXTREMES[:12]),
+    name=st.sampled_from(sorted(n for n, f in registry().items() if f.arity == 1)),
+)
 def test_grad_of_extremes_is_a_float_never_an_exception(x: float, name: str) -> None:
     d = sg.grad(registry()[name])(x)
     assert isinstance(d, float)

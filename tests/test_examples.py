@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -68,10 +67,13 @@ def _neuron_reference(table, epochs, lr=0.1, rule="tutorial"):
     return [w0, w1], b, outputs
 
 
-@pytest.mark.parametrize("gate, weights, bias, outputs", [
-    ("AND", AND_WEIGHTS, AND_BIAS, AND_OUTPUTS),
-    ("OR", OR_WEIGHTS, OR_BIAS, OR_OUTPUTS),
-])
+@pytest.mark.parametrize(
+    "gate, weights, bias, outputs",
+    [
+        ("AND", AND_WEIGHTS, AND_BIAS, AND_OUTPUTS),
+        ("OR", OR_WEIGHTS, OR_BIAS, OR_OUTPUTS),
+    ],
+)
 def test_perceptron_reproduces_the_published_gates(perceptron, gate, weights, bias, outputs):
     fit = perceptron.fit_gate(gate, epochs=150, lr=0.1, rule="tutorial")
     # printed to 8 decimals: every digit agrees (|error| < 5e-9)
@@ -219,13 +221,15 @@ def test_two_layer_reproduces_the_published_outputs(two_layer_run):
 
 def test_two_layer_matches_hand_derivatives(two_layer, two_layer_run):
     stream = _numpy_seed_1_stream(16)
-    first = [stream[4 * i:4 * i + 4] for i in range(3)]
+    first = [stream[4 * i : 4 * i + 4] for i in range(3)]
     initial, last, first, second = _two_layer_reference(
         first, stream[12:], two_layer.INPUTS, two_layer.TARGETS, 1000, 1.0, gradient_scale=1.0
     )
     assert two_layer_run.initial_outputs == pytest.approx(initial, rel=1e-13)
     assert two_layer_run.final_outputs == pytest.approx(last, rel=1e-11)
-    assert two_layer_run.query_output == pytest.approx(_reference_predict(first, second, (1, 0, 1)), rel=1e-11)
+    assert two_layer_run.query_output == pytest.approx(
+        _reference_predict(first, second, (1, 0, 1)), rel=1e-11
+    )
 
 
 def test_two_layer_cost_falls(two_layer_run):
@@ -235,6 +239,7 @@ def test_two_layer_cost_falls(two_layer_run):
 
 
 # ======================================= seed 002: the NeuralNetwork class
+
 
 @pytest.fixture(scope="module")
 def xor_class():
@@ -261,7 +266,9 @@ def test_xor_class_matches_hand_derivatives(xor_class):
     net = xor_class.NeuralNetwork(xor_class.INPUTS, xor_class.TARGETS, learning_rate=0.1, seed=seed)
     net.train(epochs)
     got_first, got_second = net.weights()
-    assert [w for row in got_first for w in row] == pytest.approx([w for row in first for w in row], rel=1e-11)
+    assert [w for row in got_first for w in row] == pytest.approx(
+        [w for row in first for w in row], rel=1e-11
+    )
     assert [row[0] for row in got_second] == pytest.approx(second, rel=1e-11)
 
 
@@ -326,6 +333,7 @@ def test_chain_nn_agrees_with_the_node_by_node_example(chain_nn, lr, tolerance):
 
 # ================================================ seed 004: Sequential XOR
 
+
 @pytest.fixture(scope="module")
 def torch_style():
     return _load("seed004_pytorch_style")
@@ -335,7 +343,8 @@ def _layers_of(model):
     """(weight rows, biases) of each Linear of a Sequential, as floats."""
     return [
         ([[w.data for w in row] for row in m.weight], [b.data for b in m.bias])
-        for m in model if hasattr(m, "weight")
+        for m in model
+        if hasattr(m, "weight")
     ]
 
 
@@ -386,7 +395,9 @@ def test_torch_style_steps_match_hand_backprop(torch_style, init):
     history = torch_style.train(model, epochs=3, lr=0.1)
     assert history == pytest.approx(expected_history, rel=1e-12)
     for (w, b), (ew, eb) in zip(_layers_of(model), expected_layers):
-        assert [v for row in w for v in row] == pytest.approx([v for row in ew for v in row], rel=1e-10, abs=1e-14)
+        assert [v for row in w for v in row] == pytest.approx(
+            [v for row in ew for v in row], rel=1e-10, abs=1e-14
+        )
         assert b == pytest.approx(eb, rel=1e-10, abs=1e-14)
 
 
@@ -414,6 +425,7 @@ def test_torch_style_reads_classes_like_the_tutorial(torch_style):
 
 # ======================================================= micrograd's moons
 
+
 @pytest.fixture(scope="module")
 def moons():
     return _load("moons")
@@ -436,8 +448,10 @@ def test_moons_loss_matches_a_hand_computation(moons):
     points, labels = moons.make_moons(seed=3)
     model = moons.build_model(seed=3)
     loss, accuracy = moons.loss_and_accuracy(model, points, labels)
-    layers = [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons])
-              for layer in model.layers]
+    layers = [
+        ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons])
+        for layer in model.layers
+    ]
     hinge, right = 0.0, 0
     for (x, y), label in zip(points, labels):
         a = [x, y]
@@ -446,7 +460,7 @@ def test_moons_loss_matches_a_hand_computation(moons):
             a = z if k == len(layers) - 1 else [max(v, 0.0) for v in z]
         hinge += max(0.0, 1.0 - label * a[0])
         right += (a[0] > 0) == (label > 0)
-    penalty = 1e-4 * sum(p.data ** 2 for p in model.parameters())
+    penalty = 1e-4 * sum(p.data**2 for p in model.parameters())
     assert loss.data == pytest.approx(hinge / len(points) + penalty, rel=1e-12)
     assert accuracy == right / len(points)
 
@@ -498,7 +512,9 @@ SMOKE = [
 def test_script_runs(name, args):
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py"), *args],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
@@ -508,7 +524,9 @@ def test_script_runs(name, args):
 def test_script_rejects_zero_epochs(name):
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py"), "--epochs", "0"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "--epochs" in result.stderr

@@ -45,7 +45,7 @@ def test_several_paths_are_summed():
 
 def test_latex_uses_fractions_and_escapes_names():
     x = sg.Value(2.0, label="x_1")
-    y = (x ** 2).exp()
+    y = (x**2).exp()
     y.label = "y"
     latex = explain(y, "x_1").latex
     assert r"\frac{\partial y}{\partial \mathrm{x\_1}}" in latex

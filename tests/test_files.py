@@ -1,9 +1,16 @@
 """write_atomically: the whole new file, or the old one; never a torn or stray file."""
 
 import os
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
+from scalargrad import files
 from scalargrad.files import write_atomically
 
 
@@ -43,14 +50,6 @@ def test_file_mode_follows_the_umask(tmp_path):
 # Regression tests for the fuzz/fault harness's findings: symbolic links,
 # long names, the mode of a replaced file, and leftovers of killed saves.
 
-import stat
-import subprocess
-import sys
-import textwrap
-import time
-from pathlib import Path
-
-from scalargrad import files
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="symbolic links, modes and flock as on POSIX")
 
@@ -64,7 +63,7 @@ def test_saving_through_a_symlink_writes_the_file_it_points_to(tmp_path):
     (tmp_path / "real.txt").write_text("old")
     (tmp_path / "link.txt").symlink_to("real.txt")
     assert write_atomically(tmp_path / "link.txt", "new") == tmp_path / "link.txt"
-    assert (tmp_path / "link.txt").is_symlink()                 # the link stays a link
+    assert (tmp_path / "link.txt").is_symlink()  # the link stays a link
     assert (tmp_path / "real.txt").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.txt", "real.txt"]
 
@@ -127,7 +126,7 @@ def test_names_up_to_255_bytes_can_be_saved(tmp_path, length):
 
 
 def test_a_long_name_of_multibyte_characters_can_be_saved(tmp_path):
-    name = "∂" * 85                      # 255 bytes in UTF-8
+    name = "∂" * 85  # 255 bytes in UTF-8
     assert len(name.encode()) == 255
     assert write_atomically(tmp_path / name, "ok").read_text() == "ok"
     assert [p.name for p in tmp_path.iterdir()] == [name]
@@ -172,7 +171,7 @@ def test_root_saving_a_users_file_keeps_its_owner(tmp_path):
     path = tmp_path / "theirs.txt"
     path.write_text("old")
     os.chown(path, 1234, 5678)
-    path.chmod(0o4750)                                   # set-user-ID survives the chown too
+    path.chmod(0o4750)  # set-user-ID survives the chown too
     write_atomically(path, "new")
     st = path.stat()
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (1234, 5678, 0o4750)
@@ -210,7 +209,7 @@ def stalled_save(target: Path) -> subprocess.Popen[str]:
         [sys.executable, "-c", STALLED_SAVE, str(target)],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(files.__file__).resolve().parents[1],   # this checkout's scalargrad
+        cwd=Path(files.__file__).resolve().parents[1],  # this checkout's scalargrad
     )
     assert child.stdout is not None
     assert child.stdout.readline() == "written\n"
@@ -218,7 +217,7 @@ def stalled_save(target: Path) -> subprocess.Popen[str]:
 
 
 def kill(child: subprocess.Popen[str]) -> None:
-    child.kill()                                         # SIGKILL: no cleanup runs
+    child.kill()  # SIGKILL: no cleanup runs
     child.wait(timeout=10)
     assert child.stdout is not None
     child.stdout.close()
@@ -232,7 +231,7 @@ def test_a_later_save_removes_what_a_killed_save_left(tmp_path):
     kill(child)
     [left] = leftovers(tmp_path)
     assert left.startswith(".model.json.") and (tmp_path / left).stat().st_size == 1_100_000
-    assert path.read_text() == "old"                     # the killed save changed nothing
+    assert path.read_text() == "old"  # the killed save changed nothing
     write_atomically(path, "new")
     assert leftovers(tmp_path) == []
     assert path.read_text() == "new"
@@ -244,11 +243,11 @@ def test_a_save_in_progress_is_not_cleaned_up_by_another(tmp_path):
     child = stalled_save(path)
     try:
         [alive] = leftovers(tmp_path)
-        write_atomically(path, "meanwhile")              # the live save's file is left alone
+        write_atomically(path, "meanwhile")  # the live save's file is left alone
         assert leftovers(tmp_path) == [alive]
     finally:
         kill(child)
-    write_atomically(path, "after")                      # now it is abandoned: removed
+    write_atomically(path, "after")  # now it is abandoned: removed
     assert leftovers(tmp_path) == []
 
 
@@ -269,9 +268,9 @@ def test_only_the_targets_own_abandoned_files_are_removed(tmp_path):
     mine = tmp_path / f"{prefix}{'0' * 12}.tmp"
     others = [
         tmp_path / f"{files._temporary_prefix('b.txt')}{'0' * 12}.tmp",  # another target's
-        tmp_path / f"{prefix}{'0' * 11}.tmp",                            # not the pattern
-        tmp_path / f".a.txt.{'0' * 12}.tmp",                             # the old pattern
-        tmp_path / "a.txt.tmp",                                          # the user's
+        tmp_path / f"{prefix}{'0' * 11}.tmp",  # not the pattern
+        tmp_path / f".a.txt.{'0' * 12}.tmp",  # the old pattern
+        tmp_path / "a.txt.tmp",  # the user's
     ]
     for p in [mine, *others]:
         p.write_text("left")

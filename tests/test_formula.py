@@ -71,13 +71,22 @@ def wrapped(tree: Tree, at_least: int, spare: bool) -> str:
     return f"({tree.text})" if spare or tree.precedence < at_least else tree.text
 
 
-NAMES = st.sampled_from(["x", "y", "z"]).map(
-    lambda n: Tree(n, ATOM, lambda env: env[n], (n,))
-)
+NAMES = st.sampled_from(["x", "y", "z"]).map(lambda n: Tree(n, ATOM, lambda env: env[n], (n,)))
 # (text, value) pairs: the texts use several of Python's literal spellings.
 LITERALS = [
-    ("0", 0.0), ("1", 1.0), ("2", 2.0), ("3", 3.0), ("10", 10.0), ("0.5", 0.5), ("1.5", 1.5),
-    (".25", 0.25), ("7.", 7.0), ("1e-3", 0.001), ("2.5E1", 25.0), ("1_000", 1000.0), ("0x10", 16.0),
+    ("0", 0.0),
+    ("1", 1.0),
+    ("2", 2.0),
+    ("3", 3.0),
+    ("10", 10.0),
+    ("0.5", 0.5),
+    ("1.5", 1.5),
+    (".25", 0.25),
+    ("7.", 7.0),
+    ("1e-3", 0.001),
+    ("2.5E1", 25.0),
+    ("1_000", 1000.0),
+    ("0x10", 16.0),
 ]
 NUMBERS = st.sampled_from(LITERALS).map(lambda pair: Tree(pair[0], ATOM, lambda env: pair[1], ()))
 
@@ -101,9 +110,17 @@ def _softplus(x: float) -> float:
 
 
 CALLS: dict[str, Callable[[float], float]] = {
-    "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos,
-    "tanh": math.tanh, "sigmoid": _sigmoid, "relu": lambda x: x if x > 0.0 else 0.0,
-    "softplus": _softplus, "abs": abs, "leaky_relu": lambda x: x if x > 0.0 else 0.01 * x,
+    "exp": math.exp,
+    "log": math.log,
+    "sqrt": math.sqrt,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tanh": math.tanh,
+    "sigmoid": _sigmoid,
+    "relu": lambda x: x if x > 0.0 else 0.0,
+    "softplus": _softplus,
+    "abs": abs,
+    "leaky_relu": lambda x: x if x > 0.0 else 0.01 * x,
 }
 SLOPES = [("0.1", 0.1), ("-0.2", -0.2), ("+0.5", 0.5), ("2", 2.0)]
 
@@ -120,7 +137,8 @@ def binary(draw: Any, children: st.SearchStrategy[Tree]) -> Tree:
         + wrapped(right, right_least, draw(st.booleans()) and draw(st.booleans()))
     )
     return Tree(
-        text, precedence,
+        text,
+        precedence,
         lambda env: reference_call(function, left.evaluate(env), right.evaluate(env)),
         left.names + right.names,
     )
@@ -147,7 +165,9 @@ def call(draw: Any, children: st.SearchStrategy[Tree]) -> Tree:
         text += ", " + slope_text
         function = lambda x: x if x > 0.0 else slope * x  # noqa: E731
     return Tree(
-        f"{name}({text})", ATOM, lambda env: reference_call(function, argument.evaluate(env)),
+        f"{name}({text})",
+        ATOM,
+        lambda env: reference_call(function, argument.evaluate(env)),
         argument.names,
     )
 
@@ -190,7 +210,9 @@ def test_values_match_a_reference_evaluator_over_math(tree: Tree, point: dict[st
 
 
 @given(FORMULAS, POINTS)
-def test_each_input_is_one_labelled_leaf_and_the_root_is_unlabelled(tree: Tree, point: dict[str, float]) -> None:
+def test_each_input_is_one_labelled_leaf_and_the_root_is_unlabelled(
+    tree: Tree, point: dict[str, float]
+) -> None:
     formula = parse_formula(tree.text)
     root = built(formula, point)
     leaves = leaves_of(root)
@@ -200,12 +222,30 @@ def test_each_input_is_one_labelled_leaf_and_the_root_is_unlabelled(tree: Tree, 
         assert root.label == ""
 
 
-SMOOTH_OPS = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt",
-              "sin", "cos", "tanh", "sigmoid", "softplus"]
+SMOOTH_OPS = [
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow",
+    "exp",
+    "log",
+    "sqrt",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "softplus",
+]
 
 
-@given(expressions(n_inputs=3, ops=SMOOTH_OPS), finite_floats(-3.0, 3.0), finite_floats(-3.0, 3.0),
-       finite_floats(-3.0, 3.0))
+@given(
+    expressions(n_inputs=3, ops=SMOOTH_OPS),
+    finite_floats(-3.0, 3.0),
+    finite_floats(-3.0, 3.0),
+    finite_floats(-3.0, 3.0),
+)
 def test_gradients_match_central_differences(expr: Any, x0: float, x1: float, x2: float) -> None:
     # scalargrad.testing draws well-conditioned formulas and prints them as text.
     point = {"x0": x0, "x1": x1, "x2": x2}
@@ -308,7 +348,11 @@ def test_every_function_is_the_engines(name: str) -> None:
 
 
 def test_leaky_relu_takes_its_slope_from_a_signed_literal() -> None:
-    for source, slope in [("leaky_relu(x, -0.25)", -0.25), ("leaky_relu(x, +2)", 2.0), ("leaky_relu(x)", 0.01)]:
+    for source, slope in [
+        ("leaky_relu(x, -0.25)", -0.25),
+        ("leaky_relu(x, +2)", 2.0),
+        ("leaky_relu(x)", 0.01),
+    ]:
         root = parse_formula(source).build({"x": -2.0})
         assert root.data == -2.0 * slope
         assert root.op is not None and root.op.params() == {"slope": slope}
@@ -408,11 +452,17 @@ def test_the_caret_keeps_tabs_and_shows_a_window_of_a_long_formula() -> None:
         parse_formula(long_source)
     source_line, marker = caught.value.caret().split("\n")
     assert source_line.startswith("...") and source_line.endswith("...") and len(source_line) < 90
-    assert source_line[marker.index("^"):].startswith("y[0]") and marker.strip() == "^^^^"
+    assert source_line[marker.index("^") :].startswith("y[0]") and marker.strip() == "^^^^"
 
 
 def test_an_unknown_function_cannot_reach_python() -> None:
-    for source in ["__import__('os').system('true')", "eval('1')", "open('f')", "x.__class__", "(lambda: 1)()"]:
+    for source in [
+        "__import__('os').system('true')",
+        "eval('1')",
+        "open('f')",
+        "x.__class__",
+        "(lambda: 1)()",
+    ]:
         with pytest.raises(FormulaError):
             parse_formula(source)
 
@@ -422,7 +472,11 @@ def test_formula_errors_pickle() -> None:
         parse_formula("x[0]")
     copy = pickle.loads(pickle.dumps(caught.value))
     assert (copy.source, copy.offset, copy.length, copy.reason, str(copy)) == (
-        "x[0]", 0, 4, caught.value.reason, str(caught.value)
+        "x[0]",
+        0,
+        4,
+        caught.value.reason,
+        str(caught.value),
     )
 
 
@@ -472,13 +526,30 @@ def test_arbitrary_text_only_ever_raises_formula_error(source: str) -> None:
 
 
 PIECES = list("xyz0123456789.+-*/()%^&|~<>=!,[]{}:;'\"#@ \t\n\\_e") + [
-    "**", "//", "exp(", "leaky_relu(", "tanh", "lambda", " if ", " not ", "1e400", "é", "\x00", "\u3000",
+    "**",
+    "//",
+    "exp(",
+    "leaky_relu(",
+    "tanh",
+    "lambda",
+    " if ",
+    " not ",
+    "1e400",
+    "é",
+    "\x00",
+    "\u3000",
 ]
 
 
-@given(FORMULAS, st.lists(st.tuples(st.integers(0, 2), st.integers(0, 10_000), st.sampled_from(PIECES)),
-                          min_size=1, max_size=4))
-def test_mutated_formulas_only_ever_raise_formula_error(tree: Tree, edits: list[tuple[int, int, str]]) -> None:
+@given(
+    FORMULAS,
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 10_000), st.sampled_from(PIECES)), min_size=1, max_size=4
+    ),
+)
+def test_mutated_formulas_only_ever_raise_formula_error(
+    tree: Tree, edits: list[tuple[int, int, str]]
+) -> None:
     text = list(tree.text)
     for kind, where, piece in edits:
         at = where % (len(text) + 1)
@@ -524,8 +595,9 @@ def test_every_problem_with_values_is_reported_in_a_fixed_order() -> None:
     assert isinstance(caught.value, ValueError)
 
 
-@pytest.mark.parametrize(("value", "shown"), [(True, "True"), ([1.0], "[1.0]"), (None, "None"), ("", "''"),
-                                              (1j, "1j")])
+@pytest.mark.parametrize(
+    ("value", "shown"), [(True, "True"), ([1.0], "[1.0]"), (None, "None"), ("", "''"), (1j, "1j")]
+)
 def test_values_that_are_not_real_numbers(value: Any, shown: str) -> None:
     with pytest.raises(InputError, match=rf"^x={re.escape(shown)} is not a number$"):
         parse_formula("x").build({"x": value})
@@ -540,7 +612,11 @@ def test_a_formula_without_inputs_says_so() -> None:
 
 def test_parse_assignments_reads_command_line_words() -> None:
     assert parse_assignments(["x=0.5", "w=-3", "b=1e-3", "c=inf", "d= 2 "]) == {
-        "x": 0.5, "w": -3.0, "b": 0.001, "c": math.inf, "d": 2.0,
+        "x": 0.5,
+        "w": -3.0,
+        "b": 0.001,
+        "c": math.inf,
+        "d": 2.0,
     }
     assert parse_assignments([]) == {}
     assert math.isnan(parse_assignments(["n=nan"])["n"])

@@ -113,7 +113,9 @@ def test_grad_of_values_agrees_with_backward(case: Case) -> None:
     """With Value arguments grad builds its result as a graph; the numbers must not change."""
     grads = sg.grad(case.f, argnums=tuple(range(len(case.inputs))))(*map(Value, case.inputs))
     for got, expected in zip(grads, case.grads):
-        assert isinstance(got, Value) and same(got.data, expected), f"{case.name}: {got!r}, expected {expected!r}"
+        assert isinstance(got, Value) and same(got.data, expected), (
+            f"{case.name}: {got!r}, expected {expected!r}"
+        )
 
 
 def test_no_edge_value_raises_or_turns_complex() -> None:
@@ -121,8 +123,11 @@ def test_no_edge_value_raises_or_turns_complex() -> None:
     for x in (0.0, -0.0, inf, -inf, nan, 1e308, -1e308):
         for y in (0.0, -0.0, inf, -inf, nan, 2.0, -2.0, 0.5):
             for f in (
-                lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b,
-                lambda a, b: a / b, lambda a, b: a**b,
+                lambda a, b: a + b,
+                lambda a, b: a - b,
+                lambda a, b: a * b,
+                lambda a, b: a / b,
+                lambda a, b: a**b,
             ):
                 for left, right in ((Value(x), Value(y)), (Value(x), y), (x, Value(y))):
                     out = f(left, right)

@@ -56,12 +56,15 @@ def imports_of(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             # `from scalargrad import nn` imports the submodule scalargrad.nn;
             # `from scalargrad.value import Value` the module scalargrad.value.
             folder = PACKAGE.parent / base.replace(".", "/")
             submodules = {
-                f"{base}.{alias.name}" for alias in node.names
+                f"{base}.{alias.name}"
+                for alias in node.names
                 if (folder / alias.name).is_dir() or (folder / f"{alias.name}.py").exists()
             }
             found |= submodules or {base}
@@ -105,7 +108,8 @@ def test_imports_point_down_only(module: str) -> None:
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if layer_of(m) in ("engine", "files")))
 def test_the_engine_imports_only_the_standard_library(module: str) -> None:
     outside = {
-        m for m in imports_of(MODULES[module])
+        m
+        for m in imports_of(MODULES[module])
         if m.split(".")[0] not in STANDARD_LIBRARY | {"scalargrad", "__future__"}
     }
     assert not outside, f"{module} imports {sorted(outside)}"
@@ -129,9 +133,11 @@ def test_there_are_no_import_cycles() -> None:
                 continue
             nxt = pending.pop()
             if state.get(nxt) == 1:
-                cycle = path[path.index(nxt):] + [nxt]
+                cycle = path[path.index(nxt) :] + [nxt]
                 # A package's __init__ importing its own submodules is how packages work.
-                if not all(a.startswith(b + ".") or b.startswith(a + ".") or a == b for a, b in zip(cycle, cycle[1:])):
+                if not all(
+                    a.startswith(b + ".") or b.startswith(a + ".") or a == b for a, b in zip(cycle, cycle[1:])
+                ):
                     raise AssertionError("import cycle: " + " -> ".join(cycle))
             elif nxt not in state:
                 state[nxt] = 1
@@ -141,7 +147,10 @@ def test_there_are_no_import_cycles() -> None:
 
 def run(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
         cwd=PACKAGE.parent,
     )
 
@@ -196,5 +205,9 @@ def test_the_module_functions_are_the_registrys() -> None:
     import scalargrad.ops
     from scalargrad.operation import registry
 
-    built_in = [name for name, f in registry().items() if f.spelling == "function" and f.__module__ == "scalargrad.ops"]
+    built_in = [
+        name
+        for name, f in registry().items()
+        if f.spelling == "function" and f.__module__ == "scalargrad.ops"
+    ]
     assert scalargrad.ops.__all__ == built_in

@@ -77,7 +77,7 @@ def test_half_squared_error_reproduces_the_seed_003_forward_pass():
     E = losses.half_squared_error(outo, 0.9)
     E.backward()
     assert E.data == approx(0.05654416508769998)
-    assert outo.grad == approx(-(0.9 - 0.5637139161734462))   # dE/douto = -(t - y)
+    assert outo.grad == approx(-(0.9 - 0.5637139161734462))  # dE/douto = -(t - y)
 
 
 def test_half_squared_error_sums_over_items_by_default():
@@ -86,7 +86,7 @@ def test_half_squared_error_sums_over_items_by_default():
     E = losses.half_squared_error(y, t)
     E.backward()
     assert E.data == approx(0.5 * (0.2**2 + 0.3**2 + 0.6**2))
-    assert grads(y) == approx([0.2, -0.3, -0.6])                # y - t, no 1/n
+    assert grads(y) == approx([0.2, -0.3, -0.6])  # y - t, no 1/n
     mean = losses.half_squared_error(values(0.2, 0.7, 0.4), t, reduction="mean")
     assert mean.data == approx((0.2**2 + 0.3**2 + 0.6**2) / 6)
     none = losses.half_squared_error(values(0.2, 0.7, 0.4), t, reduction="none")
@@ -146,7 +146,7 @@ def test_squared_error_family_agree(pairs):
 def test_squared_error_gradients_match_finite_differences(ys, data):
     ts = data.draw(st.lists(moderate, min_size=len(ys), max_size=len(ys)))
     for loss in (losses.mse, losses.sse, losses.half_squared_error):
-        assert sg.gradcheck(lambda *y: loss(list(y), ts), *ys)
+        assert sg.gradcheck(lambda *y: loss(list(y), ts), *ys)  # noqa: B023 - called at once
 
 
 # ----------------------------------------------------- binary cross-entropy
@@ -173,26 +173,28 @@ def test_binary_cross_entropy_clamps_at_eps_and_stops_the_gradient_outside():
     assert [v.data for v in loss] == approx([-math.log(1e-12), -math.log(1 - (1 - 1e-12))])
     assert all(math.isfinite(v.data) for v in loss)
     sg.sum(loss).backward()
-    assert grads(p) == [0.0, 0.0]          # clamped: a constant, as torch.clamp
+    assert grads(p) == [0.0, 0.0]  # clamped: a constant, as torch.clamp
 
 
 def test_binary_cross_entropy_clamps_both_logs_for_soft_targets():
     loss = losses.binary_cross_entropy([1.0, 0.0], [0.5, 0.25], reduction="none")
     high, low = 1 - 1e-12, 1e-12
-    assert [v.data for v in loss] == approx([
-        -(0.5 * math.log(high) + 0.5 * math.log(1 - high)),
-        -(0.25 * math.log(low) + 0.75 * math.log(1 - low)),
-    ])
+    assert [v.data for v in loss] == approx(
+        [
+            -(0.5 * math.log(high) + 0.5 * math.log(1 - high)),
+            -(0.25 * math.log(low) + 0.75 * math.log(1 - low)),
+        ]
+    )
 
 
 def test_binary_cross_entropy_gradient_flows_inside_the_clamp():
-    p = Value(1e-12)                         # exactly at the bound: still p itself
+    p = Value(1e-12)  # exactly at the bound: still p itself
     losses.binary_cross_entropy(p, 1).backward()
     assert p.grad == approx(-1 / 1e-12)
     q = Value(0.3)
     losses.binary_cross_entropy(q, 1, eps=0.2).backward()
     assert q.grad == approx(-1 / 0.3)
-    r = Value(0.1)                           # below a larger eps: clamped to 0.2
+    r = Value(0.1)  # below a larger eps: clamped to 0.2
     loss = losses.binary_cross_entropy(r, 1, eps=0.2)
     loss.backward()
     assert (loss.data, r.grad) == (approx(-math.log(0.2)), 0.0)
@@ -288,7 +290,7 @@ def test_hinge_matches_micrograds_formula(pairs):
 def test_hinge_labels_may_be_values():
     s, y = Value(0.25), Value(-1.0)
     losses.hinge([s], [y]).backward()
-    assert (s.grad, y.grad) == (1.0, -0.25)   # d/ds relu(1 - y s) = -y, d/dy = -s
+    assert (s.grad, y.grad) == (1.0, -0.25)  # d/ds relu(1 - y s) = -y, d/dy = -s
 
 
 @pytest.mark.parametrize("label", [0, 2, 0.5])
@@ -314,7 +316,7 @@ def test_cross_entropy_is_minus_log_softmax_by_hand():
 @pytest.mark.parametrize(
     "zs, target, expected, gradient",
     [
-        ([1000.0, 0.0], 0, 0.0, [0.0, 0.0]),        # log(1 + e^-1000) is 0.0 in floats
+        ([1000.0, 0.0], 0, 0.0, [0.0, 0.0]),  # log(1 + e^-1000) is 0.0 in floats
         ([1000.0, 0.0], 1, 1000.0, [1.0, -1.0]),
         ([-1000.0, 1000.0, 0.0], 0, 2000.0, [-1.0, 1.0, 0.0]),
         ([-1000.0, -1000.0], 1, math.log(2.0), [0.5, -0.5]),
@@ -335,7 +337,7 @@ def test_cross_entropy_matches_math_and_finite_differences(zs, data):
     loss = losses.cross_entropy(z, target)
     assert loss.data == approx(log_softmax(zs, target), rel=1e-9, abs=1e-9)
     loss.backward()
-    assert math.fsum(grads(z)) == approx(0.0, abs=1e-12)      # softmax sums to 1
+    assert math.fsum(grads(z)) == approx(0.0, abs=1e-12)  # softmax sums to 1
     assert sg.gradcheck(lambda *x: losses.cross_entropy(list(x), target), *zs)
 
 
@@ -351,10 +353,10 @@ def test_cross_entropy_batch_means_over_samples():
     loss.backward()
     per_sample = [log_softmax([2.0, 0.0], 0), log_softmax([0.0, 2.0], 0), log_softmax([1.0, 1.0], 1)]
     assert loss.data == approx(sum(per_sample) / 3)
-    s = 1 / (1 + math.exp(-2.0))                       # softmax of [2, 0] is [s, 1 - s]
+    s = 1 / (1 + math.exp(-2.0))  # softmax of [2, 0] is [s, 1 - s]
     assert [grads(row) for row in batch] == [
         approx([(s - 1) / 3, (1 - s) / 3]),
-        approx([-s / 3, s / 3]),                       # softmax [1 - s, s] - [1, 0]
+        approx([-s / 3, s / 3]),  # softmax [1 - s, s] - [1, 0]
         approx([0.5 / 3, -0.5 / 3]),
     ]
     total = losses.cross_entropy([[2.0, 0.0], [0.0, 2.0]], [0, 0], reduction="sum")

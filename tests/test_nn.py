@@ -154,10 +154,16 @@ def test_named_parameters_of_the_library_modules():
     assert mlp_names[-1] == "layers.2.neurons.0.b"
     assert len(set(mlp_names)) == len(mlp_names)
     assert [n for n, _ in nn.Linear(2, 2, seed=0).named_parameters()] == [
-        "weight.0.0", "weight.0.1", "weight.1.0", "weight.1.1", "bias.0", "bias.1",
+        "weight.0.0",
+        "weight.0.1",
+        "weight.1.0",
+        "weight.1.1",
+        "bias.0",
+        "bias.1",
     ]
     assert [n for n, _ in nn.Linear(2, 1, bias=False, seed=0).named_parameters()] == [
-        "weight.0.0", "weight.0.1",
+        "weight.0.0",
+        "weight.0.1",
     ]
     seq = nn.Sequential(nn.Linear(1, 1, seed=0), nn.ReLU(), nn.Linear(1, 1, seed=1))
     assert [n for n, _ in seq.named_parameters()] == ["0.weight.0.0", "0.bias.0", "2.weight.0.0", "2.bias.0"]
@@ -190,7 +196,13 @@ def test_train_and_eval_are_recursive_and_return_the_module():
     assert net.eval() is net
     modules = net.modules()
     assert [type(m).__name__ for m in modules] == [
-        "Net", "Sequential", "Linear", "ReLU", "MLP", "Layer", "Neuron",
+        "Net",
+        "Sequential",
+        "Linear",
+        "ReLU",
+        "MLP",
+        "Layer",
+        "Neuron",
     ]
     assert all(m.training is False for m in modules)
     assert net.train() is net
@@ -240,9 +252,15 @@ def test_repr_nests_user_modules():
 def demo_weights():
     """A 2-2-1 net small enough to compute by hand (see the tests that use it)."""
     return {
-        "layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": -1.0, "layers.0.neurons.0.b": 0.5,
-        "layers.0.neurons.1.w.0": 0.5, "layers.0.neurons.1.w.1": 0.25, "layers.0.neurons.1.b": -0.5,
-        "layers.1.neurons.0.w.0": 3.0, "layers.1.neurons.0.w.1": -4.0, "layers.1.neurons.0.b": 1.0,
+        "layers.0.neurons.0.w.0": 1.0,
+        "layers.0.neurons.0.w.1": -1.0,
+        "layers.0.neurons.0.b": 0.5,
+        "layers.0.neurons.1.w.0": 0.5,
+        "layers.0.neurons.1.w.1": 0.25,
+        "layers.0.neurons.1.b": -0.5,
+        "layers.1.neurons.0.w.0": 3.0,
+        "layers.1.neurons.0.w.1": -4.0,
+        "layers.1.neurons.0.b": 1.0,
     }
 
 
@@ -259,7 +277,11 @@ def test_default_mlp_is_relu_hidden_and_linear_output_by_hand():
     assert g["layers.1.neurons.0.w.0"] == 0.0 and g["layers.1.neurons.0.w.1"] == 0.5
     assert g["layers.1.neurons.0.b"] == 1.0
     assert g["layers.0.neurons.0.w.0"] == g["layers.0.neurons.0.b"] == 0.0  # ReLU closed
-    assert (g["layers.0.neurons.1.w.0"], g["layers.0.neurons.1.w.1"], g["layers.0.neurons.1.b"]) == (-4.0, -8.0, -4.0)
+    assert (g["layers.0.neurons.1.w.0"], g["layers.0.neurons.1.w.1"], g["layers.0.neurons.1.b"]) == (
+        -4.0,
+        -8.0,
+        -4.0,
+    )
     # x = (3, 1): h0 = relu(2.5) = 2.5, h1 = relu(1.5 + 0.25 - 0.5) = 1.25; y = 7.5 - 5 + 1
     assert model([3, 1]).data == 3.5
 
@@ -452,15 +474,26 @@ def test_sequential_by_hand():
     assert y.data == pytest.approx(sigmoid(1.5), rel=1e-15)
     assert len(model) == 4 and isinstance(model[1], nn.ReLU) and list(model)[3] is model[3]
     assert [n for n, _ in model.named_parameters()] == [
-        "0.weight.0.0", "0.weight.0.1", "0.weight.1.0", "0.weight.1.1", "0.bias.0", "0.bias.1",
-        "2.weight.0.0", "2.weight.0.1", "2.bias.0",
+        "0.weight.0.0",
+        "0.weight.0.1",
+        "0.weight.1.0",
+        "0.weight.1.1",
+        "0.bias.0",
+        "0.bias.1",
+        "2.weight.0.0",
+        "2.weight.0.1",
+        "2.bias.0",
     ]
 
 
 def test_seed_004_sequential_shape():
     model = nn.Sequential(
-        nn.Linear(2, 20, seed=0), nn.ReLU(), nn.Linear(20, 20, seed=1), nn.ReLU(),
-        nn.Linear(20, 2, seed=2), nn.Sigmoid(),
+        nn.Linear(2, 20, seed=0),
+        nn.ReLU(),
+        nn.Linear(20, 20, seed=1),
+        nn.ReLU(),
+        nn.Linear(20, 2, seed=2),
+        nn.Sigmoid(),
     )
     assert len(model.parameters()) == 522
     out = model([1, 0])
@@ -543,8 +576,10 @@ def test_xavier_init_statistics(name):
     assert statistics.pvariance(w) == pytest.approx(a * a / 3.0, rel=0.03)
     assert abs(statistics.fmean(w)) < 4 * a / math.sqrt(3 * len(w))
     assert b == [0.0] * nout
-    assert nn.Layer(nin, nout, init="xavier", seed=0).state_dict() == nn.Layer(
-        nin, nout, init=name, seed=0).state_dict()
+    assert (
+        nn.Layer(nin, nout, init="xavier", seed=0).state_dict()
+        == nn.Layer(nin, nout, init=name, seed=0).state_dict()
+    )
 
 
 @pytest.mark.parametrize("name", ["he", "kaiming"])
@@ -791,7 +826,8 @@ def test_loading_another_models_file_names_the_mismatch(tmp_path):
 def test_loading_a_file_with_a_non_number_names_the_key(tmp_path):
     model = nn.Linear(1, 1, seed=0)
     document = {
-        "format": "scalargrad.nn.state_dict", "version": 1,
+        "format": "scalargrad.nn.state_dict",
+        "version": 1,
         "parameters": {"weight.0.0": 1.0, "bias.0": "zero"},
     }
     error = load_error(tmp_path, json.dumps(document), model=model)
@@ -812,7 +848,9 @@ def test_named_modules_are_the_modules_under_the_parameter_names():
     # by hand from Block: itself, the Linear in layers[0], the Neuron in table["second"]
     # (block.again is the same Linear: once, under its first name)
     assert [(name, type(m).__name__) for name, m in named] == [
-        ("", "Block"), ("layers.0", "Linear"), ("table.second", "Neuron"),
+        ("", "Block"),
+        ("layers.0", "Linear"),
+        ("table.second", "Neuron"),
     ]
     assert named[0][1] is block and named[1][1] is block.layers[0] and named[2][1] is block.table["second"]
     assert [m for _, m in named] == block.modules()
@@ -838,7 +876,13 @@ def test_named_modules_of_an_mlp_match_its_structure():
 
 def test_every_discovery_method_and_repr_use_the_one_walk(monkeypatch):
     model = nn.Sequential(nn.Linear(2, 2, seed=0), nn.ReLU())
-    expected = (model.parameters(), model.named_parameters(), model.modules(), model.named_modules(), repr(model))
+    expected = (
+        model.parameters(),
+        model.named_parameters(),
+        model.modules(),
+        model.named_modules(),
+        repr(model),
+    )
     calls = []
     walk = nn.Module._named_members
 
@@ -848,7 +892,8 @@ def test_every_discovery_method_and_repr_use_the_one_walk(monkeypatch):
 
     monkeypatch.setattr(nn.Module, "_named_members", counting)
     for method, result in zip(
-        (model.parameters, model.named_parameters, model.modules, model.named_modules, model.__repr__), expected
+        (model.parameters, model.named_parameters, model.modules, model.named_modules, model.__repr__),
+        expected,
     ):
         calls.clear()
         assert method() == result
@@ -878,10 +923,7 @@ def test_repr_lists_a_shared_submodule_once_under_its_first_name():
             self.more = {"third": nn.Tanh()}
 
     assert repr(Twice()) == (
-        "Twice(\n"
-        "  (first): Linear(in_features=1, out_features=1, bias=True)\n"
-        "  (more.third): Tanh()\n"
-        ")"
+        "Twice(\n  (first): Linear(in_features=1, out_features=1, bias=True)\n  (more.third): Tanh()\n)"
     )
     assert [name for name, _ in Twice().named_modules()] == ["", "first", "more.third"]
 
@@ -964,12 +1006,21 @@ def test_from_weights_runs_the_subclass_init_and_sets_the_numbers():
     linear = MyLinear.from_weights([[1.0, 2.0]], [0.25])
     for module in (neuron, layer, mlp, linear):
         assert module.note == "mine"
-    assert type(neuron) is MyNeuron and type(layer) is MyLayer and type(mlp) is MyMLP and type(linear) is MyLinear
+    assert (
+        type(neuron) is MyNeuron
+        and type(layer) is MyLayer
+        and type(mlp) is MyMLP
+        and type(linear) is MyLinear
+    )
     assert neuron.state_dict() == {"w.0": 2.0, "w.1": -1.0, "b": 0.5}
     assert neuron([1.0, 3.0]).data == 2.0 - 3.0 + 0.5
     assert layer.state_dict() == {
-        "neurons.0.w.0": 1.0, "neurons.0.w.1": 2.0, "neurons.0.b": 0.5,
-        "neurons.1.w.0": 3.0, "neurons.1.w.1": 4.0, "neurons.1.b": -0.5,
+        "neurons.0.w.0": 1.0,
+        "neurons.0.w.1": 2.0,
+        "neurons.0.b": 0.5,
+        "neurons.1.w.0": 3.0,
+        "neurons.1.w.1": 4.0,
+        "neurons.1.b": -0.5,
     }
     assert datas(layer([1.0, 1.0])) == [math.tanh(3.5), math.tanh(6.5)]
     assert mlp([3.0, 1.0]).data == 2 * max(0.0, 3.0 - 1.0) + 1.0
@@ -990,8 +1041,10 @@ def test_from_weights_leaves_the_random_stream_alone():
 def test_mlp_from_weights_with_biases_in_some_layers_only():
     model = nn.MLP.from_weights([([[1.0, 1.0]], None), ([[2.0]], [0.5])])
     assert model.state_dict() == {
-        "layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": 1.0,
-        "layers.1.neurons.0.w.0": 2.0, "layers.1.neurons.0.b": 0.5,
+        "layers.0.neurons.0.w.0": 1.0,
+        "layers.0.neurons.0.w.1": 1.0,
+        "layers.1.neurons.0.w.0": 2.0,
+        "layers.1.neurons.0.b": 0.5,
     }
     assert model.layers[0].neurons[0].b is None
     assert model([1.0, 2.0]).data == 2.0 * 3.0 + 0.5
@@ -1005,8 +1058,14 @@ def test_mlp_from_weights_with_biases_in_some_layers_only():
     [
         (lambda: nn.MLP.from_weights([1]), r"layers\[0\] must be a \(weight rows, biases\) pair, got int 1"),
         (lambda: nn.MLP.from_weights(7), "layers must be a list .*got int 7"),
-        (lambda: nn.MLP.from_weights([([[1.0]], 2.0)]), r"layers\[0\]\[1\] must be a sequence .*got float 2.0"),
-        (lambda: nn.MLP.from_weights([([["x"]], None)]), r"layers\[0\]\[0\]\[0\]\[0\] must be a real number, got str"),
+        (
+            lambda: nn.MLP.from_weights([([[1.0]], 2.0)]),
+            r"layers\[0\]\[1\] must be a sequence .*got float 2.0",
+        ),
+        (
+            lambda: nn.MLP.from_weights([([["x"]], None)]),
+            r"layers\[0\]\[0\]\[0\]\[0\] must be a real number, got str",
+        ),
         (lambda: nn.MLP(2, [3, 1], activation=3), "activation must be .*got int 3"),
         (lambda: nn.MLP(2, [3], output_activation=3), "activation must be .*got int 3"),
         (lambda: nn.MLP(2, 5), "nouts must be a list of layer sizes, got int 5"),
@@ -1018,7 +1077,10 @@ def test_mlp_from_weights_with_biases_in_some_layers_only():
         (lambda: nn.Linear(2, 3, bias="no"), "bias must be True or False, got str 'no'"),
         (lambda: nn.Neuron(2, nonlin="yes"), "nonlin must be True or False, got str 'yes'"),
         (lambda: nn.Layer.from_weights(3), "rows must be a list of weight rows, .*got int 3"),
-        (lambda: nn.Linear.from_weights([[1.0]], 0.5), "bias must be a sequence of numbers or None, got float 0.5"),
+        (
+            lambda: nn.Linear.from_weights([[1.0]], 0.5),
+            "bias must be a sequence of numbers or None, got float 0.5",
+        ),
         (lambda: nn.Neuron.from_weights(1.0), "w must be a sequence of numbers, got float 1.0"),
         (lambda: nn.Neuron.from_weights([1.0], "x"), "b must be a real number or None, got str 'x'"),
         (lambda: nn.Linear(1, 1, seed=0).train("yes"), "mode must be True or False, got str 'yes'"),
@@ -1033,7 +1095,9 @@ def test_a_wrong_type_is_a_type_error_naming_the_argument(call, says):
 
 def test_sizes_of_any_integer_type_are_accepted_and_bad_values_stay_value_errors():
     numpy = pytest.importorskip("numpy")
-    assert len(nn.MLP(numpy.int64(2), [numpy.int32(3), 1], seed=0).parameters()) == expected_parameter_count(2, [3, 1])
+    assert len(nn.MLP(numpy.int64(2), [numpy.int32(3), 1], seed=0).parameters()) == expected_parameter_count(
+        2, [3, 1]
+    )
     with pytest.raises(ValueError, match="nin must be a positive int, got 0"):
         nn.Neuron(0)
     with pytest.raises(ValueError, match=r"nouts\[0\] must be a positive int, got -1"):

@@ -98,7 +98,9 @@ def test_non_finite_parameters_are_saved_as_strict_json_and_load_back(tmp_path):
 def test_old_files_with_bare_nan_and_infinity_still_load(tmp_path):
     # what save wrote before: Python's json.dumps, which allows NaN and Infinity
     document = {
-        "format": "scalargrad.nn.state_dict", "version": 1, "module": "Linear",
+        "format": "scalargrad.nn.state_dict",
+        "version": 1,
+        "module": "Linear",
         "parameters": {"weight.0.0": math.nan, "weight.0.1": math.inf, "bias.0": -math.inf},
     }
     text = json.dumps(document)
@@ -121,12 +123,16 @@ def test_a_parameter_that_is_not_a_number_is_refused(tmp_path, word):
 def test_brackets_nested_100000_deep_are_a_value_error_naming_the_file(tmp_path):
     path = write_bytes(tmp_path, "[" * 100_000)
     assert "nested too deeply" in load_refused(path)
-    inside = write_bytes(tmp_path, HEADER + '"parameters": {"w": ' + "[" * 100_000 + "]" * 100_000 + "}}", "in.json")
+    inside = write_bytes(
+        tmp_path, HEADER + '"parameters": {"w": ' + "[" * 100_000 + "]" * 100_000 + "}}", "in.json"
+    )
     assert "nested too deeply" in load_refused(inside)
 
 
 @pytest.mark.parametrize(
-    "number", ["1" * 400, "1" * 5000, "-" + "9" * 309, "1e400", "-2e308"], ids=["400 digits", "5000 digits", "-9e308", "1e400", "-2e308"]
+    "number",
+    ["1" * 400, "1" * 5000, "-" + "9" * 309, "1e400", "-2e308"],
+    ids=["400 digits", "5000 digits", "-9e308", "1e400", "-2e308"],
 )
 def test_a_number_too_large_for_a_float_is_a_value_error_naming_the_file(tmp_path, number):
     assert not math.isfinite(float(number))  # the premise: no float holds it
@@ -228,7 +234,12 @@ def test_a_folder_and_a_missing_file_are_os_errors(tmp_path):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.integers(10**300, 10**400) | st.floats() | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(10**300, 10**400)
+    | st.floats()
+    | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
     max_leaves=20,
 )
@@ -259,9 +270,16 @@ def test_any_json_document_loads_or_raises_a_value_error(tmp_path_factory, docum
     version=st.just(1) | json_values,
     module=json_values,
 )
-def test_any_parameter_file_shape_loads_or_raises_a_value_error(tmp_path_factory, parameters, version, module):
+def test_any_parameter_file_shape_loads_or_raises_a_value_error(
+    tmp_path_factory, parameters, version, module
+):
     # the right names and version too, so the values themselves reach the loader
-    document = {"format": "scalargrad.nn.state_dict", "version": version, "module": module, "parameters": parameters}
+    document = {
+        "format": "scalargrad.nn.state_dict",
+        "version": version,
+        "module": module,
+        "parameters": parameters,
+    }
     load_or_value_error(tmp_path_factory.mktemp("doc"), json.dumps(document))
 
 

@@ -65,8 +65,13 @@ def sigmoid(x):
 
 
 PY_FUNCTIONS = {
-    "exp": math.exp, "sin": math.sin, "cos": math.cos, "tanh": math.tanh, "sigmoid": sigmoid,
-    "relu": lambda x: max(x, 0.0), "softplus": lambda x: math.log1p(math.exp(x)),
+    "exp": math.exp,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tanh": math.tanh,
+    "sigmoid": sigmoid,
+    "relu": lambda x: max(x, 0.0),
+    "softplus": lambda x: math.log1p(math.exp(x)),
 }
 
 leaves = st.one_of(
@@ -204,11 +209,19 @@ def test_one_operand_derivatives_match_finite_differences(op, magnitude, negativ
     assert got == pytest.approx(expected, rel=1e-5, abs=1e-7), (op, x, text)
 
 
-@given(st.sampled_from(["add", "sub", "mul", "div", "pow"]), st.floats(0.3, 2.5), st.floats(-2.0, 2.0), st.integers(0, 1))
+@given(
+    st.sampled_from(["add", "sub", "mul", "div", "pow"]),
+    st.floats(0.3, 2.5),
+    st.floats(-2.0, 2.0),
+    st.integers(0, 1),
+)
 def test_two_operand_derivatives_match_finite_differences(op, x, y, position):
     operations = {
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b, "pow": lambda a, b: a**b,
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "div": lambda a, b: a / b,
+        "pow": lambda a, b: a**b,
     }
     f = operations[op]
 
@@ -240,7 +253,12 @@ def test_n_ary_derivatives_are_the_other_factor():
     xs = [Expr.name(f"x{i}") for i in range(3)]
     out = Expr.name("s")
     assert [derivative_expression("dot", {}, ws + xs, out, k, []).text for k in range(6)] == [
-        "x0", "x1", "x2", "w0", "w1", "w2",
+        "x0",
+        "x1",
+        "x2",
+        "w0",
+        "w1",
+        "w2",
     ]
     assert derivative_expression("sum", {}, ws, out, 2, []).text == "1"
     assert op_expression("dot", {}, ws + xs).text == "w0 × x0 + w1 × x1 + w2 × x2"

@@ -222,7 +222,9 @@ def test_softsign_gradients_to_third_order_match_hand_derivatives(softsign: OpFu
     check()
 
 
-def test_softsign_second_derivative_at_zero_is_zero_as_abs_has_derivative_zero_there(softsign: OpFunction) -> None:
+def test_softsign_second_derivative_at_zero_is_zero_as_abs_has_derivative_zero_there(
+    softsign: OpFunction,
+) -> None:
     # |x| has derivative sign(0) = 0 at 0 (PyTorch's choice), so the rule's derivative there is 0.
     assert sg.grad(softsign)(0.0) == 1.0
     assert sg.grad(sg.grad(softsign))(0.0) == 0.0
@@ -241,7 +243,9 @@ def atan2_partial_mp(y: float, x: float, by: tuple[int, ...]) -> float:
         return float(mpmath.diff(lambda Y, X: -Y / (X * X + Y * Y), (y, x), (0, nx - 1)))
 
 
-PARTIALS = [(i, j) for i in (0, 1) for j in (0, 1)] + [(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)]
+PARTIALS = [(i, j) for i in (0, 1) for j in (0, 1)] + [
+    (i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)
+]
 
 
 def test_atan2_gradients_to_third_order_match_hand_derivatives_and_mpmath(atan2: OpFunction) -> None:
@@ -294,7 +298,9 @@ def test_user_ops_record_nothing_under_no_grad(softsign: OpFunction, atan2: OpFu
     assert len(softsign(a).parents) == 1  # recording again afterwards
 
 
-def test_detect_anomaly_names_the_user_op_forward_and_backward(softsign: OpFunction, atan2: OpFunction) -> None:
+def test_detect_anomaly_names_the_user_op_forward_and_backward(
+    softsign: OpFunction, atan2: OpFunction
+) -> None:
     with sg.detect_anomaly():
         with pytest.raises(FloatingPointError, match=r"softsign_t produced nan from input x = inf"):
             softsign(Value(INF, label="x"))  # inf / inf
@@ -458,63 +464,130 @@ def tanh(x):  # named like a built-in op
 
 
 BAD_DEFINITIONS = {
-    "derivatives not callable": (lambda: sg.op(derivatives=3)(_identity), TypeError, r"derivatives=\.\.\..*int 3"),
+    "derivatives not callable": (
+        lambda: sg.op(derivatives=3)(_identity),
+        TypeError,
+        r"derivatives=\.\.\..*int 3",
+    ),
     "derivatives missing": (lambda: sg.op()(_identity), TypeError, r"must be a function"),
-    "value with *args": (lambda: sg.op(derivatives=_one_rule)(_varargs), TypeError, r"'_varargs'.*fixed number"),
-    "value without inputs": (lambda: sg.op(derivatives=_one_rule)(_no_inputs), TypeError, r"'_no_inputs'.*fixed"),
+    "value with *args": (
+        lambda: sg.op(derivatives=_one_rule)(_varargs),
+        TypeError,
+        r"'_varargs'.*fixed number",
+    ),
+    "value without inputs": (
+        lambda: sg.op(derivatives=_one_rule)(_no_inputs),
+        TypeError,
+        r"'_no_inputs'.*fixed",
+    ),
     "value not callable": (lambda: sg.op(derivatives=_one_rule)(3.0), TypeError, r"decorates the op's value"),
     "rule of the wrong shape": (
-        lambda: sg.op(derivatives=lambda x: 1.0)(_identity), TypeError, r"'_identity'.*must take 2 arguments",
+        lambda: sg.op(derivatives=lambda x: 1.0)(_identity),
+        TypeError,
+        r"'_identity'.*must take 2 arguments",
     ),
     "rule of the wrong shape, two inputs": (
-        lambda: sg.op(derivatives=_one_rule)(_two), TypeError, r"'_two'.*must take 3 arguments \(\*inputs, out\)",
+        lambda: sg.op(derivatives=_one_rule)(_two),
+        TypeError,
+        r"'_two'.*must take 3 arguments \(\*inputs, out\)",
     ),
-    "lambda without name": (lambda: sg.op(derivatives=_one_rule)(lambda x: x), ValueError, r"lambda needs a name"),
-    "name of a built-in (function name)": (lambda: sg.op(derivatives=_one_rule)(tanh), ValueError, r"built-in op named 'tanh'"),
+    "lambda without name": (
+        lambda: sg.op(derivatives=_one_rule)(lambda x: x),
+        ValueError,
+        r"lambda needs a name",
+    ),
+    "name of a built-in (function name)": (
+        lambda: sg.op(derivatives=_one_rule)(tanh),
+        ValueError,
+        r"built-in op named 'tanh'",
+    ),
     "name of a built-in (name=)": (
-        lambda: sg.op(derivatives=_one_rule, name="tanh")(_identity), ValueError, r"built-in op named 'tanh'",
+        lambda: sg.op(derivatives=_one_rule, name="tanh")(_identity),
+        ValueError,
+        r"built-in op named 'tanh'",
     ),
     "name of a built-in operator": (
-        lambda: sg.op(derivatives=_two_rule, name="add")(_two), ValueError, r"built-in op named 'add'",
+        lambda: sg.op(derivatives=_two_rule, name="add")(_two),
+        ValueError,
+        r"built-in op named 'add'",
     ),
     "name not an identifier": (
-        lambda: sg.op(derivatives=_one_rule, name="soft sign")(_identity), ValueError, r"identifier.*'soft sign'",
+        lambda: sg.op(derivatives=_one_rule, name="soft sign")(_identity),
+        ValueError,
+        r"identifier.*'soft sign'",
     ),
     "method=True on two inputs": (
-        lambda: sg.op(derivatives=_two_rule, method=True)(_two), ValueError, r"'_two'.*only a one-input op",
+        lambda: sg.op(derivatives=_two_rule, method=True)(_two),
+        ValueError,
+        r"'_two'.*only a one-input op",
     ),
     "method named like a Value attribute": (
         lambda: sg.op(derivatives=_one_rule, name="backward", method=True)(_identity),
-        ValueError, r"'backward'.*Value already has",
+        ValueError,
+        r"'backward'.*Value already has",
     ),
     "domain reversed": (
-        lambda: sg.op(derivatives=_one_rule, domain=(1.0, 0.0))(_identity), ValueError, r"'_identity'.*low < high",
+        lambda: sg.op(derivatives=_one_rule, domain=(1.0, 0.0))(_identity),
+        ValueError,
+        r"'_identity'.*low < high",
     ),
     "domain empty": (
-        lambda: sg.op(derivatives=_one_rule, domain=(1.0, 1.0))(_identity), ValueError, r"'_identity'.*low < high",
+        lambda: sg.op(derivatives=_one_rule, domain=(1.0, 1.0))(_identity),
+        ValueError,
+        r"'_identity'.*low < high",
     ),
     "domain with nan": (
-        lambda: sg.op(derivatives=_one_rule, domain=(0.0, NAN))(_identity), ValueError, r"'_identity'.*low < high",
+        lambda: sg.op(derivatives=_one_rule, domain=(0.0, NAN))(_identity),
+        ValueError,
+        r"'_identity'.*low < high",
     ),
     "domain not a pair": (
-        lambda: sg.op(derivatives=_one_rule, domain=(1.0,))(_identity), TypeError, r"'_identity'.*interval",
+        lambda: sg.op(derivatives=_one_rule, domain=(1.0,))(_identity),
+        TypeError,
+        r"'_identity'.*interval",
     ),
-    "domain a string": (lambda: sg.op(derivatives=_one_rule, domain="ab")(_identity), TypeError, r"'_identity'.*interval"),
+    "domain a string": (
+        lambda: sg.op(derivatives=_one_rule, domain="ab")(_identity),
+        TypeError,
+        r"'_identity'.*interval",
+    ),
     "domains for the wrong number of inputs": (
-        lambda: sg.op(derivatives=_one_rule, domain=((0, 1), (0, 1)))(_identity), ValueError, r"'_identity'.*2 domains for 1",
+        lambda: sg.op(derivatives=_one_rule, domain=((0, 1), (0, 1)))(_identity),
+        ValueError,
+        r"'_identity'.*2 domains for 1",
     ),
     "notation of the wrong type": (
-        lambda: sg.op(derivatives=_one_rule, notation=3)(_identity), TypeError, r"notation must be a Notation",
+        lambda: sg.op(derivatives=_one_rule, notation=3)(_identity),
+        TypeError,
+        r"notation must be a Notation",
     ),
     "notation form unknown": (lambda: Notation(form="weird"), ValueError, r"form must be"),
-    "notation derivative unknown": (lambda: Notation(derivative="dots"), ValueError, r"derivative must be 'rule' or 'prime'"),
-    "notation precedence unknown": (lambda: Notation(precedence="tight"), ValueError, r"precedence must be"),
-    "kinks not numbers": (lambda: sg.op(derivatives=_one_rule, kinks=["a"])(_identity), TypeError, r"kinks must be real"),
-    "mask not callable": (lambda: sg.op(derivatives=_one_rule, mask=True)(_identity), TypeError, r"mask=\.\.\..*function"),
-    "mask of the wrong shape": (
-        lambda: sg.op(derivatives=_one_rule, mask=lambda a, b: True)(_identity), TypeError, r"'_identity'.*its mask must take 1",
+    "notation derivative unknown": (
+        lambda: Notation(derivative="dots"),
+        ValueError,
+        r"derivative must be 'rule' or 'prime'",
     ),
-    "unknown option": (lambda: sg.op(derivatives=_one_rule, nmae="x")(_identity), TypeError, r"unexpected option.*nmae"),
+    "notation precedence unknown": (lambda: Notation(precedence="tight"), ValueError, r"precedence must be"),
+    "kinks not numbers": (
+        lambda: sg.op(derivatives=_one_rule, kinks=["a"])(_identity),
+        TypeError,
+        r"kinks must be real",
+    ),
+    "mask not callable": (
+        lambda: sg.op(derivatives=_one_rule, mask=True)(_identity),
+        TypeError,
+        r"mask=\.\.\..*function",
+    ),
+    "mask of the wrong shape": (
+        lambda: sg.op(derivatives=_one_rule, mask=lambda a, b: True)(_identity),
+        TypeError,
+        r"'_identity'.*its mask must take 1",
+    ),
+    "unknown option": (
+        lambda: sg.op(derivatives=_one_rule, nmae="x")(_identity),
+        TypeError,
+        r"unexpected option.*nmae",
+    ),
     "Op class with function options": (lambda: sg.op(Prod3, name="p"), TypeError, r"op\(OpClass\) takes"),
     "a class that is no Op": (lambda: sg.op(int), TypeError, r"Op subclass"),
 }
@@ -540,8 +613,12 @@ def test_a_domain_bound_that_is_no_number_names_the_op() -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{"derivatives": 3}, {"derivatives": _one_rule, "notation": 3}, {"derivatives": _one_rule, "kinks": ["a"]},
-     {"derivatives": _one_rule, "mask": True}],
+    [
+        {"derivatives": 3},
+        {"derivatives": _one_rule, "notation": 3},
+        {"derivatives": _one_rule, "kinks": ["a"]},
+        {"derivatives": _one_rule, "mask": True},
+    ],
     ids=["derivatives", "notation", "kinks", "mask"],
 )
 def test_eager_checks_name_the_op_when_name_is_given(options: dict[str, Any]) -> None:
@@ -567,11 +644,15 @@ def test_a_rule_returning_too_many_derivatives_fails_at_first_use_naming_the_op(
 
 def test_a_rule_returning_too_few_derivatives_fails_naming_the_op() -> None:
     f = sg.op(derivatives=lambda a, b, out: b, name="one_d_t")(_two)
-    with pytest.raises(TypeError, match=r"op 'one_d_t': its derivative rule returned 1 derivative for 2 inputs"):
+    with pytest.raises(
+        TypeError, match=r"op 'one_d_t': its derivative rule returned 1 derivative for 2 inputs"
+    ):
         f(Value(1.0), Value(2.0)).backward()
 
 
-@pytest.mark.parametrize("derivative", ["one", None, b"1", [1.0, 2.0], True], ids=["str", "None", "bytes", "list", "bool"])
+@pytest.mark.parametrize(
+    "derivative", ["one", None, b"1", [1.0, 2.0], True], ids=["str", "None", "bytes", "list", "bool"]
+)
 def test_a_derivative_that_is_no_number_fails_naming_the_op(derivative: Any) -> None:
     f = sg.op(derivatives=lambda x, out: derivative, name="bad_d_t")(_identity)
     with pytest.raises(TypeError, match=r"op 'bad_d_t'"):
@@ -654,8 +735,9 @@ def test_float_of_a_value_in_a_rule_is_caught_too() -> None:
 LIMIT = 10.0
 
 
-def inside(domain: tuple[float, float], kinks: tuple[float, ...] = (), margin: float = 1e-3,
-           limit: float = LIMIT) -> st.SearchStrategy[float]:
+def inside(
+    domain: tuple[float, float], kinks: tuple[float, ...] = (), margin: float = 1e-3, limit: float = LIMIT
+) -> st.SearchStrategy[float]:
     """Floats in the open interval ``domain`` (cut to ±limit), at least ``margin`` from its ends and from ``kinks``."""
     low, high = domain
     lo = low + margin * max(1.0, abs(low)) if math.isfinite(low) else -limit
@@ -663,7 +745,9 @@ def inside(domain: tuple[float, float], kinks: tuple[float, ...] = (), margin: f
     lo, hi = max(lo, -limit), min(hi, limit)
     if not lo < hi:  # a domain outside ±limit: its own ends
         lo = low + margin * max(1.0, abs(low)) if math.isfinite(low) else high - 2 * limit
-        hi = min(high - margin * max(1.0, abs(high)) if math.isfinite(high) else lo + 2 * limit, lo + 2 * limit)
+        hi = min(
+            high - margin * max(1.0, abs(high)) if math.isfinite(high) else lo + 2 * limit, lo + 2 * limit
+        )
 
     def push(x: float) -> float:
         for k in kinks:
@@ -709,11 +793,14 @@ class Case:
 
 
 @st.composite
-def cases(draw: Any, name: str, margin: float = 1e-3, limit: float = LIMIT, initial_grads: bool = True) -> Case:
+def cases(
+    draw: Any, name: str, margin: float = 1e-3, limit: float = LIMIT, initial_grads: bool = True
+) -> Case:
     function = lookup(name)
     assert function is not None
     params = tuple(
-        draw(st.one_of(st.just(default), st.floats(-2.0, 2.0, allow_nan=False))) for _, default in function.parameters
+        draw(st.one_of(st.just(default), st.floats(-2.0, 2.0, allow_nan=False)))
+        for _, default in function.parameters
     )
     op = function.instance(*params) if params else function.op
     n = 0
@@ -849,7 +936,7 @@ def test_dot_adds_into_a_shared_leaf_in_the_order_of_its_rule() -> None:
 
 
 def test_masked_edges_pass_nothing_even_inf() -> None:
-    for node_of in (lambda x: x.relu(), lambda x: x ** 0.0):
+    for node_of in (lambda x: x.relu(), lambda x: x**0.0):
         x = Value(-1.0)
         node = node_of(x)
         node.op.backprop(node, INF)
@@ -960,8 +1047,13 @@ def test_second_derivatives_of_built_ins_by_hand() -> None:
     s = 1 / (1 + math.exp(-x))
     t = math.tanh(x)
     for f, expected in (
-        (sg.exp, math.exp(x)), (sg.log, -1 / x**2), (sg.sqrt, -0.25 * x**-1.5), (sg.sin, -math.sin(x)),
-        (sg.cos, -math.cos(x)), (sg.tanh, -2 * t * (1 - t * t)), (sg.sigmoid, s * (1 - s) * (1 - 2 * s)),
+        (sg.exp, math.exp(x)),
+        (sg.log, -1 / x**2),
+        (sg.sqrt, -0.25 * x**-1.5),
+        (sg.sin, -math.sin(x)),
+        (sg.cos, -math.cos(x)),
+        (sg.tanh, -2 * t * (1 - t * t)),
+        (sg.sigmoid, s * (1 - s) * (1 - 2 * s)),
         (sg.softplus, s * (1 - s)),
     ):
         assert close(sg.grad(sg.grad(f))(x), expected, rel=1e-13), f
@@ -1030,7 +1122,9 @@ def _help_text(capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out
 
 
-def test_one_definition_appears_everywhere_and_goes_with_unregister(capsys: pytest.CaptureFixture[str]) -> None:
+def test_one_definition_appears_everywhere_and_goes_with_unregister(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from hypothesis import find
 
     from scalargrad import nn, testing
@@ -1058,8 +1152,11 @@ def test_one_definition_appears_everywhere_and_goes_with_unregister(capsys: pyte
     # The testing module: listed, and drawable by its domain.
     assert "cube3" in testing.op_names() and "cube3" in testing.ALL_OPS
     assert "cube3" in testing.op_names(smooth_only=True)
-    expression = find(testing.expressions(ops=["cube3"]), lambda e: "cube3" in str(e),
-                      settings=settings(database=None, derandomize=True, max_examples=200))
+    expression = find(
+        testing.expressions(ops=["cube3"]),
+        lambda e: "cube3" in str(e),
+        settings=settings(database=None, derandomize=True, max_examples=200),
+    )
     testing.assert_gradients_match(expression, 0.3)
     # The command line's help.
     assert "cube3" in _help_text(capsys)
@@ -1185,7 +1282,7 @@ def test_mul_and_sub_with_a_number_on_either_side() -> None:
     assert one_minus.op.params() == {"left": 1.0} and minus_one.op.params() == {"right": 1.0}
     assert one_minus.data == -2.0 and minus_one.data == 2.0
     assert sg.grad(lambda v: 1 - v)(3.0) == -1.0 and sg.grad(lambda v: v - 1)(3.0) == 1.0
-    assert sg.grad(lambda v: 2.0 ** v)(3.0) == pytest.approx(8.0 * math.log(2.0), rel=1e-15)
+    assert sg.grad(lambda v: 2.0**v)(3.0) == pytest.approx(8.0 * math.log(2.0), rel=1e-15)
 
 
 def test_signed_zero_numbers_are_not_shared() -> None:

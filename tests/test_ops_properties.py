@@ -109,8 +109,12 @@ def _sigmoid(x: Any) -> Any:
 
 def _power(n: float, domain: st.SearchStrategy[float]) -> Unary:
     return Unary(
-        f"x**{n:g}", lambda v: v**n, domain,
-        lambda x: x**n, lambda x: n * x ** (n - 1), lambda x: n * (n - 1) * x ** (n - 2),
+        f"x**{n:g}",
+        lambda v: v**n,
+        domain,
+        lambda x: x**n,
+        lambda x: n * x ** (n - 1),
+        lambda x: n * (n - 1) * x ** (n - 2),
     )
 
 
@@ -127,26 +131,52 @@ UNARY = [
     Unary("sin", sg.sin, finite_floats(-100.0, 100.0), mp.sin, mp.cos, lambda x: -mp.sin(x)),
     Unary("cos", sg.cos, finite_floats(-100.0, 100.0), mp.cos, lambda x: -mp.sin(x), lambda x: -mp.cos(x)),
     Unary(
-        "tanh", sg.tanh, finite_floats(-20.0, 20.0), mp.tanh,
-        lambda x: 1 - mp.tanh(x) ** 2, lambda x: -2 * mp.tanh(x) * (1 - mp.tanh(x) ** 2),
+        "tanh",
+        sg.tanh,
+        finite_floats(-20.0, 20.0),
+        mp.tanh,
+        lambda x: 1 - mp.tanh(x) ** 2,
+        lambda x: -2 * mp.tanh(x) * (1 - mp.tanh(x) ** 2),
     ),
     Unary(
-        "sigmoid", sg.sigmoid, finite_floats(-30.0, 30.0), _sigmoid,
+        "sigmoid",
+        sg.sigmoid,
+        finite_floats(-30.0, 30.0),
+        _sigmoid,
         lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
         lambda x: _sigmoid(x) * (1 - _sigmoid(x)) * (1 - 2 * _sigmoid(x)),
     ),
-    Unary("relu", sg.relu, floats_away_from_zero(1e6), lambda x: max(x, 0), lambda x: 1 if x > 0 else 0, lambda x: 0),
     Unary(
-        "leaky_relu(slope=0.2)", lambda v: sg.leaky_relu(v, 0.2), floats_away_from_zero(1e6),
-        lambda x: x if x > 0 else x / 5, lambda x: 1 if x > 0 else mp.mpf(1) / 5, lambda x: 0,
+        "relu",
+        sg.relu,
+        floats_away_from_zero(1e6),
+        lambda x: max(x, 0),
+        lambda x: 1 if x > 0 else 0,
+        lambda x: 0,
     ),
     Unary(
-        "leaky_relu(default slope)", sg.leaky_relu, floats_away_from_zero(1e6),
-        lambda x: x if x > 0 else x / 100, lambda x: 1 if x > 0 else mp.mpf(1) / 100, lambda x: 0,
+        "leaky_relu(slope=0.2)",
+        lambda v: sg.leaky_relu(v, 0.2),
+        floats_away_from_zero(1e6),
+        lambda x: x if x > 0 else x / 5,
+        lambda x: 1 if x > 0 else mp.mpf(1) / 5,
+        lambda x: 0,
     ),
     Unary(
-        "softplus", sg.softplus, finite_floats(-30.0, 30.0), lambda x: mp.log(1 + mp.exp(x)),
-        _sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
+        "leaky_relu(default slope)",
+        sg.leaky_relu,
+        floats_away_from_zero(1e6),
+        lambda x: x if x > 0 else x / 100,
+        lambda x: 1 if x > 0 else mp.mpf(1) / 100,
+        lambda x: 0,
+    ),
+    Unary(
+        "softplus",
+        sg.softplus,
+        finite_floats(-30.0, 30.0),
+        lambda x: mp.log(1 + mp.exp(x)),
+        _sigmoid,
+        lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
     ),
     _power(2, NONZERO),
     _power(3, NONZERO),
@@ -159,12 +189,19 @@ UNARY = [
     _power(-1.5, MODERATE_POSITIVE),
     _power(2.5, MODERATE_POSITIVE),
     Unary(
-        "2**x", lambda v: 2**v, finite_floats(-20.0, 20.0),
-        lambda x: 2**x, lambda x: 2**x * mp.log(2), lambda x: 2**x * mp.log(2) ** 2,
+        "2**x",
+        lambda v: 2**v,
+        finite_floats(-20.0, 20.0),
+        lambda x: 2**x,
+        lambda x: 2**x * mp.log(2),
+        lambda x: 2**x * mp.log(2) ** 2,
     ),
     Unary(
-        "0.5**x", lambda v: 0.5**v, finite_floats(-20.0, 20.0),
-        lambda x: mp.mpf(0.5) ** x, lambda x: mp.mpf(0.5) ** x * mp.log(0.5),
+        "0.5**x",
+        lambda v: 0.5**v,
+        finite_floats(-20.0, 20.0),
+        lambda x: mp.mpf(0.5) ** x,
+        lambda x: mp.mpf(0.5) ** x * mp.log(0.5),
         lambda x: mp.mpf(0.5) ** x * mp.log(0.5) ** 2,
     ),
 ]
@@ -184,7 +221,9 @@ def test_unary_value_matches_reference(op: Unary, data: st.DataObject) -> None:
 def test_unary_gradient_matches_analytic_derivative(op: Unary, data: st.DataObject) -> None:
     x = data.draw(op.domain, label="x")
     # atol: 1 - t*t (tanh) and s*(1 - s) (sigmoid) are exact only to a rounding of 1
-    assert_close(derivative(op.apply, x), reference(op.d1, x), rtol=1e-14, atol=1e-15, what=f"d {op.name} at {x!r}")
+    assert_close(
+        derivative(op.apply, x), reference(op.d1, x), rtol=1e-14, atol=1e-15, what=f"d {op.name} at {x!r}"
+    )
 
 
 @pytest.mark.parametrize("op", UNARY, ids=repr)
@@ -202,12 +241,19 @@ def test_unary_second_derivative_matches_analytic(op: Unary, data: st.DataObject
 
 
 THIRD_DERIVATIVES = [
-    ("tanh", sg.tanh, finite_floats(-20.0, 20.0), lambda x: -2 * (1 - mp.tanh(x) ** 2) * (1 - 3 * mp.tanh(x) ** 2)),
+    (
+        "tanh",
+        sg.tanh,
+        finite_floats(-20.0, 20.0),
+        lambda x: -2 * (1 - mp.tanh(x) ** 2) * (1 - 3 * mp.tanh(x) ** 2),
+    ),
     ("sin", sg.sin, finite_floats(-100.0, 100.0), lambda x: -mp.cos(x)),
     ("exp", sg.exp, finite_floats(-30.0, 30.0), mp.exp),
     ("log", sg.log, POSITIVE, lambda x: 2 / x**3),
     (
-        "sigmoid", sg.sigmoid, finite_floats(-30.0, 30.0),
+        "sigmoid",
+        sg.sigmoid,
+        finite_floats(-30.0, 30.0),
         lambda x: _sigmoid(x) * (1 - _sigmoid(x)) * (1 - 6 * _sigmoid(x) + 6 * _sigmoid(x) ** 2),
     ),
     ("x**3.5", lambda v: v**3.5, MODERATE_POSITIVE, lambda x: 3.5 * 2.5 * 1.5 * x**0.5),
@@ -216,9 +262,13 @@ THIRD_DERIVATIVES = [
 
 @pytest.mark.parametrize("name, f, domain, d3", THIRD_DERIVATIVES, ids=[row[0] for row in THIRD_DERIVATIVES])
 @given(data=st.data())
-def test_third_derivative_matches_analytic(name: str, f: Any, domain: Any, d3: Any, data: st.DataObject) -> None:
+def test_third_derivative_matches_analytic(
+    name: str, f: Any, domain: Any, d3: Any, data: st.DataObject
+) -> None:
     x = data.draw(domain, label="x")
-    assert_close(float(nth_derivative(f, 3)(x)), reference(d3, x), rtol=1e-12, atol=1e-14, what=f"d3 {name} at {x!r}")
+    assert_close(
+        float(nth_derivative(f, 3)(x)), reference(d3, x), rtol=1e-12, atol=1e-14, what=f"d3 {name} at {x!r}"
+    )
 
 
 @given(x=floats_away_from_zero(100.0), slope=finite_floats(0.0, 1.0))
@@ -319,7 +369,11 @@ def test_binary_second_derivatives(a: float, b: float) -> None:
     assert hessian(lambda x, y: x * y, a, b) == [[0.0, 1.0], [1.0, 0.0]]
     (daa, dab), (dba, dbb) = hessian(lambda x, y: x / y, a, b)
     assert daa == 0.0
-    for got, exact in ((dab, -1 / Fraction(b) ** 2), (dba, -1 / Fraction(b) ** 2), (dbb, 2 * Fraction(a) / Fraction(b) ** 3)):
+    for got, exact in (
+        (dab, -1 / Fraction(b) ** 2),
+        (dba, -1 / Fraction(b) ** 2),
+        (dbb, 2 * Fraction(a) / Fraction(b) ** 3),
+    ):
         assert_close(got, float(exact), rtol=1e-15, atol=1e-300, what="d2 a/b")
 
 
@@ -330,7 +384,9 @@ def test_value_to_a_value(x: float, n: float) -> None:
     y.backward()
     assert_close(y.data, reference(lambda a, b: a**b, x, n), rtol=4e-15, what="x**n")
     assert_close(base.grad, reference(lambda a, b: b * a ** (b - 1), x, n), rtol=1e-14, what="d/dx")
-    assert_close(exponent.grad, reference(lambda a, b: a**b * mp.log(a), x, n), rtol=1e-14, atol=1e-300, what="d/dn")
+    assert_close(
+        exponent.grad, reference(lambda a, b: a**b * mp.log(a), x, n), rtol=1e-14, atol=1e-300, what="d/dn"
+    )
     assert_gradients_match(lambda a, b: a**b, x, n)
 
 
@@ -425,7 +481,9 @@ def test_dot_gradients_equal_a_chain_of_products(pairs: list[tuple[float, float]
     pool=st.lists(finite_floats(-10.0, 10.0), min_size=1, max_size=3),
     picks=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=5),
 )
-def test_sum_and_dot_of_shared_values_equal_the_chain(pool: list[float], picks: list[tuple[int, int]]) -> None:
+def test_sum_and_dot_of_shared_values_equal_the_chain(
+    pool: list[float], picks: list[tuple[int, int]]
+) -> None:
     """A Value used several times gets the sum of its contributions, as in the chain."""
 
     def grads(build: Callable[[list[Value], list[Value]], Value]) -> list[float]:
@@ -449,7 +507,9 @@ def test_random_expression_gradients(expr: Any, x0: float, x1: float) -> None:
     assert_gradients_match(expr, x0, x1)
 
 
-@given(expr=expressions(n_inputs=3, max_depth=3), xs=st.tuples(finite_floats(), finite_floats(), finite_floats()))
+@given(
+    expr=expressions(n_inputs=3, max_depth=3), xs=st.tuples(finite_floats(), finite_floats(), finite_floats())
+)
 def test_random_expression_second_derivatives(expr: Any, xs: tuple[float, float, float]) -> None:
     assert_second_derivative_matches(expr, *xs)
 

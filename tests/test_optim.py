@@ -48,7 +48,7 @@ def test_sgd_plain_steps_by_hand():
 def test_sgd_momentum_steps_by_hand():
     p = Value(1.0)
     got = run(SGD([p], lr=0.1, momentum=0.9), p, [0.5, -1.0, 2.0])
-    b1 = 0.5                      # the first buffer is the gradient itself
+    b1 = 0.5  # the first buffer is the gradient itself
     p1 = 1.0 - 0.1 * b1
     b2 = 0.9 * b1 + -1.0
     p2 = p1 - 0.1 * b2
@@ -74,7 +74,7 @@ def test_sgd_weight_decay_with_momentum_by_hand():
     p = Value(2.0)
     opt = SGD([p], lr=0.1, momentum=0.5, weight_decay=0.01)
     got = run(opt, p, [1.0, 1.0])
-    g1 = 1.0 + 0.01 * 2.0                  # L2: weight_decay * p joins the gradient
+    g1 = 1.0 + 0.01 * 2.0  # L2: weight_decay * p joins the gradient
     b1 = g1
     p1 = 2.0 - 0.1 * b1
     g2 = 1.0 + 0.01 * p1
@@ -99,8 +99,8 @@ def adam_by_hand(p, gradients, lr, beta1=0.9, beta2=0.999, eps=1e-8, l2=0.0, dec
     m = v = 0.0
     out = []
     for t, g in enumerate(gradients, start=1):
-        p = p * (1 - lr * decoupled)        # AdamW's decay (a no-op when 0)
-        g = g + l2 * p                      # Adam's L2 (a no-op when 0)
+        p = p * (1 - lr * decoupled)  # AdamW's decay (a no-op when 0)
+        g = g + l2 * p  # Adam's L2 (a no-op when 0)
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
         m_hat = m / (1 - beta1**t)
@@ -178,7 +178,7 @@ CONFIGS = [
 
 
 def decaying(k: int) -> float:
-    return 1.0 - 0.9 * k / 100        # micrograd's moons demo
+    return 1.0 - 0.9 * k / 100  # micrograd's moons demo
 
 
 def torch_run(ours_cls, torch_name, kwargs, schedule=None, steps=15):
@@ -216,7 +216,7 @@ def torch_run(ours_cls, torch_name, kwargs, schedule=None, steps=15):
 @pytest.mark.parametrize("ours_cls, torch_name, kwargs", CONFIGS)
 def test_matches_torch_optim(ours_cls, torch_name, kwargs):
     worst, moved = torch_run(ours_cls, torch_name, kwargs)
-    assert moved > 1e-3                 # the comparison was not of parameters standing still
+    assert moved > 1e-3  # the comparison was not of parameters standing still
 
 
 @pytest.mark.parametrize("ours_cls, torch_name, kwargs", [CONFIGS[2], CONFIGS[7], CONFIGS[10]])
@@ -240,9 +240,7 @@ def test_matches_torch_on_momentum_buffer_and_moments():
         adam.step()
         tadam.step()
     state = tadam.state[u]
-    assert adam.moments(q) == pytest.approx(
-        (state["exp_avg"].item(), state["exp_avg_sq"].item()), rel=1e-14
-    )
+    assert adam.moments(q) == pytest.approx((state["exp_avg"].item(), state["exp_avg_sq"].item()), rel=1e-14)
 
 
 # ---------------------------------------------------------- learning rates
@@ -307,9 +305,7 @@ def test_lr_at_needs_a_step_index(step):
         SGD([Value(0.0)], lr=0.1).lr_at(step)
 
 
-@given(
-    st.floats(-10, 10), st.floats(-10, 10), st.floats(0, 2), st.floats(0, 0.99), st.floats(0, 1)
-)
+@given(st.floats(-10, 10), st.floats(-10, 10), st.floats(0, 2), st.floats(0, 0.99), st.floats(0, 1))
 def test_one_sgd_step_is_the_formula(p0, g, lr, momentum, decay):
     p = Value(p0)
     p.grad = g
@@ -335,7 +331,7 @@ def test_step_leaves_gradients_and_accumulation_is_the_users_business():
     (w * 2.0).backward()
     opt.step()
     assert w.grad == 2.0 and w.data == pytest.approx(0.8)
-    (w * 2.0).backward()                 # no zero_grad: gradients add up
+    (w * 2.0).backward()  # no zero_grad: gradients add up
     assert w.grad == 4.0
 
 
@@ -346,7 +342,7 @@ def test_step_runs_under_no_grad_and_builds_no_graph():
         def update(self, lr, step):
             seen.append((sg.is_grad_enabled(), lr, step))
             for p in self.params:
-                p.data = (p * 2.0).data   # Value arithmetic here records nothing
+                p.data = (p * 2.0).data  # Value arithmetic here records nothing
 
     w = Value(1.0)
     opt = Recording([w], lr=0.5)
@@ -429,15 +425,35 @@ def test_bad_params_are_rejected(cls):
         (lambda p: SGD(p, lr=0.1, momentum="0.9"), TypeError, "momentum must be .*, got str '0.9'"),
         (lambda p: SGD(p, lr=0.1, weight_decay=math.inf), ValueError, "weight_decay must be .*, got inf"),
         (lambda p: SGD(p, lr=0.1, weight_decay=[0.1]), TypeError, "weight_decay must be .*, got list"),
-        (lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov="yes"), TypeError, "nesterov must be True or False, got 'yes'"),
-        (lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov=1), TypeError, "nesterov must be True or False, got 1"),
+        (
+            lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov="yes"),
+            TypeError,
+            "nesterov must be True or False, got 'yes'",
+        ),
+        (
+            lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov=1),
+            TypeError,
+            "nesterov must be True or False, got 1",
+        ),
         (lambda p: Adam(p, betas=0.9), TypeError, r"betas must be a pair \(beta1, beta2\), got 0.9"),
         (lambda p: Adam(p, betas=(0.9, 0.99, 0.999)), ValueError, r"betas must be a pair"),
-        (lambda p: Adam(p, betas=("0.9", 0.999)), TypeError, r"betas\[0\] must be a number in \[0, 1\), got str"),
-        (lambda p: Adam(p, betas=(0.9, None)), TypeError, r"betas\[1\] must be a number in \[0, 1\), got NoneType"),
+        (
+            lambda p: Adam(p, betas=("0.9", 0.999)),
+            TypeError,
+            r"betas\[0\] must be a number in \[0, 1\), got str",
+        ),
+        (
+            lambda p: Adam(p, betas=(0.9, None)),
+            TypeError,
+            r"betas\[1\] must be a number in \[0, 1\), got NoneType",
+        ),
         (lambda p: Adam(p, betas=(0.9, math.inf)), ValueError, r"betas\[1\] must be in \[0, 1\), got inf"),
         # a beta below 1 that rounds to 1.0 as a float would divide by 1 - 1.0 = 0
-        (lambda p: Adam(p, betas=(Fraction(10**20 - 1, 10**20), 0.999)), ValueError, r"betas\[0\] must be in \[0, 1\)"),
+        (
+            lambda p: Adam(p, betas=(Fraction(10**20 - 1, 10**20), 0.999)),
+            ValueError,
+            r"betas\[0\] must be in \[0, 1\)",
+        ),
         (lambda p: Adam(p, weight_decay=math.nan), ValueError, "weight_decay must be .*, got nan"),
     ],
 )
@@ -471,7 +487,9 @@ def test_sgd_with_hinge_loss_and_decaying_rate_separates_points():
     assert loss.data < 0.1
 
 
-@pytest.mark.parametrize("make", [lambda ps: Adam(ps, lr=lambda k: 0.2 * 0.99**k), lambda ps: SGD(ps, lr=0.1, momentum=0.9)])
+@pytest.mark.parametrize(
+    "make", [lambda ps: Adam(ps, lr=lambda k: 0.2 * 0.99**k), lambda ps: SGD(ps, lr=0.1, momentum=0.9)]
+)
 def test_optimizers_fit_a_line_with_mse(make):
     xs = [0.0, 1.0, 2.0, 3.0]
     ys = [1.0 + 2.0 * x for x in xs]
@@ -484,10 +502,13 @@ def test_optimizers_fit_a_line_with_mse(make):
     assert (w.data, b.data) == (pytest.approx(2.0, abs=5e-3), pytest.approx(1.0, abs=5e-3))
 
 
-@pytest.mark.parametrize("model", [
-    sg.nn.MLP(2, [3, 1], seed=0),
-    sg.nn.Sequential(sg.nn.Linear(2, 1, seed=0)),  # iterable, but still not its parameters
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        sg.nn.MLP(2, [3, 1], seed=0),
+        sg.nn.Sequential(sg.nn.Linear(2, 1, seed=0)),  # iterable, but still not its parameters
+    ],
+)
 def test_passing_a_model_instead_of_its_parameters_says_so(model):
     with pytest.raises(TypeError, match=r"pass model\.parameters\(\)"):
         SGD(model, lr=0.1)
@@ -523,7 +544,7 @@ def test_a_gradient_whose_square_underflows_gives_a_finite_step(cls, g):
     assert w.data == adam_by_hand(1.0, [g], lr=0.1)[0]
     tiny = Value(1.0)
     tiny.grad = g
-    cls([tiny], lr=0.1, eps=5e-324, weight_decay=0.0).step()     # the smallest eps there is
+    cls([tiny], lr=0.1, eps=5e-324, weight_decay=0.0).step()  # the smallest eps there is
     assert not math.isnan(tiny.data)
 
 
@@ -561,11 +582,11 @@ def test_a_failing_step_changes_nothing(make, bad, error):
     a.grad, b.grad = 0.5, 0.25
     opt.step()
     state = (a.data, b.data, opt.step_count, _state(opt, a), _state(opt, b))
-    a.grad, b.grad = 0.5, bad              # the first parameter could be updated, the second not
+    a.grad, b.grad = 0.5, bad  # the first parameter could be updated, the second not
     with pytest.raises(error, match=r"params\[1\]\.grad must be a real number"):
         opt.step()
     assert (a.data, b.data, opt.step_count, _state(opt, a), _state(opt, b)) == state
-    b.grad = 0.25                          # and the next good step is the one that would have run
+    b.grad = 0.25  # and the next good step is the one that would have run
     opt.step()
     assert opt.step_count == 2
 
@@ -589,7 +610,7 @@ def test_numbers_other_than_floats_are_taken_as_their_float():
         (lambda p: SGD(p, lr=10**400), "lr"),
         (lambda p: SGD(p, lr=-(10**400)), "lr"),
         (lambda p: SGD(p, lr=0.1, momentum=10**400), "momentum"),
-        (lambda p: SGD(p, lr=0.1, weight_decay=10**5000), "weight_decay"),   # repr() itself refuses this one
+        (lambda p: SGD(p, lr=0.1, weight_decay=10**5000), "weight_decay"),  # repr() itself refuses this one
         (lambda p: Adam(p, lr=10**400), "lr"),
         (lambda p: Adam(p, eps=10**400), "eps"),
         (lambda p: Adam(p, betas=(10**400, 0.9)), r"betas\[0\]"),
@@ -597,10 +618,14 @@ def test_numbers_other_than_floats_are_taken_as_their_float():
     ],
 )
 def test_numbers_too_large_for_a_float_are_a_clear_error(make, what):
-    with pytest.raises(ValueError, match=f"{what} must be .*, got .*, which is too large for a float") as caught:
+    with pytest.raises(
+        ValueError, match=f"{what} must be .*, got .*, which is too large for a float"
+    ) as caught:
         make([Value(1.0)])
     assert len(str(caught.value)) < 300
-    assert "10**400" in str(caught.value) or "10**5000" in str(caught.value) or "Fraction(" in str(caught.value)
+    assert (
+        "10**400" in str(caught.value) or "10**5000" in str(caught.value) or "Fraction(" in str(caught.value)
+    )
 
 
 def test_settings_changed_later_are_checked_too():
@@ -617,7 +642,7 @@ def test_settings_changed_later_are_checked_too():
     with pytest.raises(TypeError, match="nesterov must be True or False"):
         sgd.nesterov = None
     sgd.nesterov = False
-    sgd.momentum = 0.0                     # in that order, both can be switched off
+    sgd.momentum = 0.0  # in that order, both can be switched off
     assert (sgd.momentum, sgd.nesterov) == (0.0, False)
     assert "momentum=0.0" in repr(sgd)
 
@@ -644,8 +669,12 @@ def test_adam_steps_never_raise_on_any_float(kwargs, cls, gradients, start):
 
 
 @given(
-    st.floats(0, 1e300), st.floats(0, 1e300), st.floats(0, 1e300), st.booleans(),
-    st.lists(st.floats(), min_size=1, max_size=4), st.floats(),
+    st.floats(0, 1e300),
+    st.floats(0, 1e300),
+    st.floats(0, 1e300),
+    st.booleans(),
+    st.lists(st.floats(), min_size=1, max_size=4),
+    st.floats(),
 )
 def test_sgd_steps_never_raise_on_any_float(lr, momentum, decay, nesterov, gradients, start):
     w = Value(start)

@@ -26,7 +26,9 @@ def sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     result = subprocess.run(
         [sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     (archive,) = out.glob("scalargrad-*.tar.gz")
@@ -37,11 +39,21 @@ def test_the_sdist_carries_tests_examples_docs_and_the_license(sdist: Path) -> N
     with tarfile.open(sdist) as tar:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     expected = {
-        "LICENSE", "README.md", "CONTRIBUTING.md", "run.sh", "pyproject.toml",
-        "tests/conftest.py", "tests/seed003.py", "tests/test_layers.py",
-        "examples/_cli.py", "examples/chain_rule_w1_w2.py",
-        "docs/conf.py", "docs/index.md", "benchmarks/bench.py",
-        "scalargrad/__init__.py", "scalargrad/py.typed",
+        "LICENSE",
+        "README.md",
+        "CONTRIBUTING.md",
+        "run.sh",
+        "pyproject.toml",
+        "tests/conftest.py",
+        "tests/seed003.py",
+        "tests/test_layers.py",
+        "examples/_cli.py",
+        "examples/chain_rule_w1_w2.py",
+        "docs/conf.py",
+        "docs/index.md",
+        "benchmarks/bench.py",
+        "scalargrad/__init__.py",
+        "scalargrad/py.typed",
     }
     assert expected <= names, sorted(expected - names)
     assert not any("__pycache__" in name or name.startswith("docs/_build") for name in names)
@@ -65,13 +77,30 @@ def test_tests_run_from_the_unpacked_sdist(sdist: Path, tmp_path: Path) -> None:
     environment = {**os.environ, "PYTHONPATH": str(tree)}
     probe = subprocess.run(
         [sys.executable, "-c", "import scalargrad; print(scalargrad.__file__)"],
-        cwd=tree, env=environment, capture_output=True, text=True, timeout=60,
+        cwd=tree,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert Path(probe.stdout.strip()).is_relative_to(tree), probe.stdout  # the unpacked package, not this one
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "tests/test_layers.py", "tests/test_engine.py", "tests/test_chain_rule_example.py"],
-        cwd=tree, env=environment, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_layers.py",
+            "tests/test_engine.py",
+            "tests/test_chain_rule_example.py",
+        ],
+        cwd=tree,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout.splitlines()[-1]

@@ -39,13 +39,16 @@ def graphviz_like_svg(label: str, width: int = 120) -> str:
 CAPTIONS = ["forward pass: L = σ(a × b)", "∂L/∂L = 1", "</script><b>x</b> & ∂", "∂L/∂a < 0"]
 FRAMES = [(graphviz_like_svg(f"step {i} <&>"), caption) for i, caption in enumerate(CAPTIONS)]
 
-IMG = re.compile(r'<img data-frame="(\d+)" alt="[^"]*"( hidden)? src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)">')
+IMG = re.compile(
+    r'<img data-frame="(\d+)" alt="[^"]*"( hidden)? src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)">'
+)
 
 
 def embedded(page: str) -> list[tuple[int, bool, str]]:
     """(index, hidden, decoded SVG) for each frame image, in page order."""
-    return [(int(i), bool(hidden), base64.b64decode(b64).decode("utf-8"))
-            for i, hidden, b64 in IMG.findall(page)]
+    return [
+        (int(i), bool(hidden), base64.b64decode(b64).decode("utf-8")) for i, hidden, b64 in IMG.findall(page)
+    ]
 
 
 def frames_data(page: str) -> list[dict[str, str]]:
@@ -71,8 +74,13 @@ def test_same_bytes_in_another_process(tmp_path: Path) -> None:
         "sys.stdout.buffer.write(stepper_html([tuple(f) for f in json.load(sys.stdin)]).encode())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    out = subprocess.run([sys.executable, "-c", script], input=json.dumps(FRAMES).encode(),
-                         capture_output=True, check=True, env=env).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(FRAMES).encode(),
+        capture_output=True,
+        check=True,
+        env=env,
+    ).stdout
     assert out == stepper_html(FRAMES).encode("utf-8")
 
 
@@ -86,7 +94,7 @@ def test_all_frames_embedded_in_order_only_the_first_shown() -> None:
     assert [hidden for _, hidden, _ in images] == [False] + [True] * (len(FRAMES) - 1)
     for (_, _, svg), (svg_text, _) in zip(images, FRAMES):
         # the SVG from its <svg> start tag on, the prolog before it dropped
-        assert svg == svg_text[svg_text.index("<svg "):]
+        assert svg == svg_text[svg_text.index("<svg ") :]
     assert page.count("data-frame=") == len(FRAMES)
     assert 'max="3"' in page and 'value="0"' in page
 
@@ -149,7 +157,7 @@ def test_no_urls_but_svg_namespaces() -> None:
     for _, _, svg in embedded(page):
         without_namespaces = re.sub(r'\sxmlns(:\w+)?="[^"]*"', "", svg)
         assert "http://" not in without_namespaces and "https://" not in without_namespaces
-    assert "url(" not in page and "@import" not in page and "src=\"http" not in page
+    assert "url(" not in page and "@import" not in page and 'src="http' not in page
 
 
 def test_content_security_policy_pins_the_inline_script_and_style() -> None:

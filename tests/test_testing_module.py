@@ -44,8 +44,10 @@ def op_names(expr: Expression, xs: Any) -> set[str]:
 
 def find_expression(condition: Any, **kwargs: Any) -> Expression:
     return find(
-        expressions(**kwargs), condition,
-        settings=settings(max_examples=2000, database=None), random=random.Random(0),
+        expressions(**kwargs),
+        condition,
+        settings=settings(max_examples=2000, database=None),
+        random=random.Random(0),
     )
 
 
@@ -75,7 +77,9 @@ def test_finite_floats_rejects_an_empty_range() -> None:
 # -------------------------------------------------------------- expressions
 
 
-@given(expr=expressions(n_inputs=3, max_depth=4), xs=st.tuples(finite_floats(), finite_floats(), finite_floats()))
+@given(
+    expr=expressions(n_inputs=3, max_depth=4), xs=st.tuples(finite_floats(), finite_floats(), finite_floats())
+)
 def test_expressions_keep_values_moderate(expr: Expression, xs: tuple[float, float, float]) -> None:
     """The documented bounds: |every value| <= 1e4 and |argument of a saturating function| <= 100."""
     out, nodes = graph(expr, xs)
@@ -95,7 +99,9 @@ def test_expressions_respect_a_smaller_input_bound(data: st.DataObject) -> None:
 
 
 @given(expr=expressions(n_inputs=2), x0=finite_floats(), x1=finite_floats())
-def test_expression_repr_is_runnable_code_building_the_same_graph(expr: Expression, x0: float, x1: float) -> None:
+def test_expression_repr_is_runnable_code_building_the_same_graph(
+    expr: Expression, x0: float, x1: float
+) -> None:
     """``repr`` is a lambda that, after ``from scalargrad import *``, builds the same graph: same numbers, bit for bit."""
     assert repr(expr).startswith("lambda x0, x1: ")
     rebuilt = eval(repr(expr), dict(NAMESPACE))  # noqa: S307 - the formula is our own output
@@ -200,11 +206,15 @@ def test_expressions_reject_bad_arguments(kwargs: dict[str, Any], message: str) 
 def test_kinked_expressions_away_from_their_kinks(expr: Expression, x0: float, x1: float) -> None:
     _, nodes = graph(expr, (x0, x1))
     # every operand of every op that declares kinks keeps clear of them (a finite difference's step and more)
-    assume(all(
-        abs(parent.data - kink) > 1e-3
-        for node in nodes if node.op is not None
-        for parent in node.parents for kink in node.op.kinks
-    ))
+    assume(
+        all(
+            abs(parent.data - kink) > 1e-3
+            for node in nodes
+            if node.op is not None
+            for parent in node.parents
+            for kink in node.op.kinks
+        )
+    )
     assert_gradients_match(expr, x0, x1)
 
 
@@ -261,7 +271,9 @@ def test_a_shared_node_is_one_node_with_several_consumers(expr: Expression, x0: 
             assert (count >= 2) == (node.label in expr.shared), (repr(expr), node)
 
 
-@given(expr=expressions(n_inputs=2, ops=TREE_OPS, share=False), x0=finite_floats(-2, 2), x1=finite_floats(-2, 2))
+@given(
+    expr=expressions(n_inputs=2, ops=TREE_OPS, share=False), x0=finite_floats(-2, 2), x1=finite_floats(-2, 2)
+)
 def test_without_sharing_every_operation_has_one_consumer(expr: Expression, x0: float, x1: float) -> None:
     assert expr.shared == ()
     assert all(c == 1 for n, c in consumers(expr(Value(x0), Value(x1))).items() if n.parents), repr(expr)
@@ -366,7 +378,9 @@ def test_assert_gradients_match_tolerances_are_passed_on() -> None:
 
 
 @given(expr=expressions(n_inputs=2), x0=finite_floats(), x1=finite_floats())
-def test_assert_second_derivative_matches_passes_on_correct_functions(expr: Expression, x0: float, x1: float) -> None:
+def test_assert_second_derivative_matches_passes_on_correct_functions(
+    expr: Expression, x0: float, x1: float
+) -> None:
     assert_second_derivative_matches(expr, x0, x1)
 
 
@@ -378,7 +392,9 @@ def test_assert_second_derivative_matches_catches_a_wrong_mixed_partial(x: float
     with pytest.raises(AssertionError) as raised:
         assert_second_derivative_matches(f, x, y)
     message = str(raised.value)
-    assert "analytic" in message and "numeric" in message and f"function: {__name__}.{f.__qualname__}" in message
+    assert (
+        "analytic" in message and "numeric" in message and f"function: {__name__}.{f.__qualname__}" in message
+    )
     assert " at 0x" not in message
     # numerically grad f = (y*y, x*y), in the graph (y*c, x*c) with c = y a constant
     failing = [line.split()[1] for line in message.splitlines() if line.startswith("* ")]

@@ -43,10 +43,10 @@ def mixed_graph() -> Value:
     """A graph using most ops, with shared subexpressions and unlabelled nodes."""
     x, y, z = Value(0.7, label="x"), Value(-1.3, label="y"), Value(2.0, label="z")
     a = x * y + x.tanh()
-    b = (a.exp() / z - y ** 3).relu() + sg.sum([a, x, y.sigmoid()])
+    b = (a.exp() / z - y**3).relu() + sg.sum([a, x, y.sigmoid()])
     c = sg.dot([x, y], [z, a]) * b.log() if b.data > 0 else b
     d = (c - x).sqrt() if c.data > x.data else abs(c - x)
-    return d * x + d.sin() + sg.leaky_relu(y, 0.1) + x ** 0 + (-z).cos()
+    return d * x + d.sin() + sg.leaky_relu(y, 0.1) + x**0 + (-z).cos()
 
 
 def nodes_of(root: Value) -> list[Value]:
@@ -84,7 +84,16 @@ def test_worked_example_nodes_and_names() -> None:
     # E = 0.5 * sq, sq = (0.9 - outo) ** 2: depth first from E, first operands first.
     # The numbers 0.5 and 0.9 live in their ops, not in nodes.
     assert [n.name for n in t.nodes] == [
-        "i1", "w1", "neth", "outh", "w2", "neto", "outo", "n7", "n8", "E",
+        "i1",
+        "w1",
+        "neth",
+        "outh",
+        "w2",
+        "neto",
+        "outo",
+        "n7",
+        "n8",
+        "E",
     ]
     assert t.root == 9 and t.nodes[t.root].name == "E"
     sq = t.node("n8")
@@ -192,8 +201,9 @@ def test_leaf_root() -> None:
     t = trace(Value(3.0, label="x"), gradient=2.5)
     assert t.root == 0
     assert t.nodes == (
-        NodeRecord(index=0, label="x", name="x", op=None, params={}, data=3.0, grad=2.5,
-                   parents=(), is_leaf=True),
+        NodeRecord(
+            index=0, label="x", name="x", op=None, params={}, data=3.0, grad=2.5, parents=(), is_leaf=True
+        ),
     )
     assert t.steps == (Step(node=0, gradient=2.5, contributions=()),)
     assert t.gradient_of("x") == 2.5
@@ -233,9 +243,9 @@ def test_relu_masks_below_zero_and_passes_above() -> None:
 
 def test_power_zero_blocks_an_infinite_upstream_gradient() -> None:
     x = Value(5.0, label="x")
-    (c,) = trace(x ** 0, gradient=math.inf).step("x").contributions
+    (c,) = trace(x**0, gradient=math.inf).step("x").contributions
     assert (c.masked, c.product) == (True, 0.0)
-    (c2,) = trace(x ** 2, gradient=math.inf).step("x").contributions
+    (c2,) = trace(x**2, gradient=math.inf).step("x").contributions
     assert (c2.masked, c2.product) == (False, math.inf)
 
 

@@ -124,7 +124,13 @@ def test_baydin_reverse_trace_table_3() -> None:
     assert round(g2, 3) == 1.716 and g2 == pytest.approx(2.0 - math.cos(5.0), rel=1e-15)
 
 
-@given(expr=expressions(n_inputs=2, max_depth=4), x0=finite_floats(), x1=finite_floats(), t0=st.floats(-2, 2), t1=st.floats(-2, 2))
+@given(
+    expr=expressions(n_inputs=2, max_depth=4),
+    x0=finite_floats(),
+    x1=finite_floats(),
+    t0=st.floats(-2, 2),
+    t1=st.floats(-2, 2),
+)
 def test_forward_mode_equals_reverse_mode_on_random_expressions(
     expr: Expression, x0: float, x1: float, t0: float, t1: float
 ) -> None:

@@ -59,13 +59,15 @@ def test_a_non_finite_constant_exponent_is_drawn_and_explained(exponent):
     assert "digraph" in draw(y).source
     written = sg.viz.notation.number(exponent)
     x = sg.Value(2.0, label="x")
-    z = labelled(x ** exponent, "z")
+    z = labelled(x**exponent, "z")
     source = draw(z).source
     assert f"= x^{written if exponent >= 0 or exponent != exponent else f'({written})'}" in source
     assert "∂z/∂x" in path_view(z, "x").source
     explanation = explain(z, "x")
     assert explanation.text.splitlines()[1].startswith("  z = x^")
-    assert explanation.text.splitlines()[-1].endswith(f"= {sg.viz.notation.number(trace(z).gradient_of('x'))}")
+    assert explanation.text.splitlines()[-1].endswith(
+        f"= {sg.viz.notation.number(trace(z).gradient_of('x'))}"
+    )
     assert r"\infty" in explanation.latex or "nan" in explanation.latex
     assert explanation.markdown.count("$$") % 2 == 0
     frames = step_frames(z)
@@ -99,10 +101,15 @@ def test_collapsing_a_deep_chain_needs_no_recursion():
     assert [node.name for node in collapsed.nodes] == ["x", "y"]
     (edge,) = collapsed.edges
     assert edge.derivative == pytest.approx(gradient, rel=1e-12)
-    assert re.fullmatch(r"(tanh\()+…\)+", collapsed.nodes[1].formula)  # folded formulas past 80 characters elided
+    assert re.fullmatch(
+        r"(tanh\()+…\)+", collapsed.nodes[1].formula
+    )  # folded formulas past 80 characters elided
     assert draw(y, collapse=True).source.count("->") == 1
     text = explain(y, "x", collapse=True).text
-    assert text.splitlines()[-1] == f"  ∂y/∂x = ({sg.viz.notation.number(gradient)}) = {sg.viz.notation.number(gradient)}"
+    assert (
+        text.splitlines()[-1]
+        == f"  ∂y/∂x = ({sg.viz.notation.number(gradient)}) = {sg.viz.notation.number(gradient)}"
+    )
     assert len(step_frames(y, collapse=True)) == 3
     assert "penwidth" in path_view(y, "x", collapse=True).source
 
@@ -111,7 +118,9 @@ def test_the_full_view_of_a_deep_chain_lists_its_one_long_path():
     y = tanh_chain(5000)
     listed, count = diagram(y).paths("x")
     assert count == 1 and len(listed[0]) == 4999
-    assert explain(y, "x", forward=False).text.count("\n  ∂") == 1 + 4999 + 1  # the chain, each factor, the product
+    assert (
+        explain(y, "x", forward=False).text.count("\n  ∂") == 1 + 4999 + 1
+    )  # the chain, each factor, the product
 
 
 # ------------------------------------------------------------- 7. big graphs
@@ -158,7 +167,9 @@ def test_markdown_escapes_every_label():
     assert "<img" not in rendered and "<b>" not in rendered
     # The heading reads the label as it is; the math writes it as LaTeX.
     heading = [line for line in markdown.splitlines() if line.startswith("**Chain rule")][0]
-    assert html.unescape(re.sub(r"\\(.)", r"\1", heading)).startswith(f"**Chain rule, along the 1 path from {TEX} to y $$")
+    assert html.unescape(re.sub(r"\\(.)", r"\1", heading)).startswith(
+        f"**Chain rule, along the 1 path from {TEX} to y $$"
+    )
     assert r"\mathrm{\lt{}img src=x onerror=alert(1)\gt{}}" in markdown
 
 
@@ -194,7 +205,7 @@ def test_a_label_with_every_kind_of_trouble_in_every_format():
 # ------------------------------------------------------ 5. labels in pictures
 
 
-LABELS = [r"a\Nb", r"\G", "a\\\\b", r"x\l", r"\E\T\H\L", 'q"uo\'te', "<b>&amp;</b>", "]]>", "😀 σ", "\\"]
+LABELS = [r"a\Nb", r"\G", "a\\\\b", r"x\l", r"\E\T\H\L", "q\"uo'te", "<b>&amp;</b>", "]]>", "😀 σ", "\\"]
 
 
 @needs_dot
@@ -209,10 +220,19 @@ def test_labels_are_drawn_exactly_as_written(label):
 
 
 @needs_dot
-@pytest.mark.parametrize("label, shown", [
-    ("a\x00b", "a␀b"), ("tab\there", "tab␉here"), ("new\nline", "new␊line"), ("esc\x1b[0m", "esc␛[0m"),
-    ("del\x7f", "del␡"), ("c1\x85", "c1\ufffd"), ("lone\ud800", "lone\ufffd"), ("not\ufffe", "not\ufffd"),
-])
+@pytest.mark.parametrize(
+    "label, shown",
+    [
+        ("a\x00b", "a␀b"),
+        ("tab\there", "tab␉here"),
+        ("new\nline", "new␊line"),
+        ("esc\x1b[0m", "esc␛[0m"),
+        ("del\x7f", "del␡"),
+        ("c1\x85", "c1\ufffd"),
+        ("lone\ud800", "lone\ufffd"),
+        ("not\ufffe", "not\ufffd"),
+    ],
+)
 def test_labels_graphviz_cannot_show_are_drawn_with_symbols(label, shown):
     y = labelled(sg.Value(2.0, label=label).exp(), "y")
     assert shown in svg_texts(draw(y))
@@ -255,50 +275,80 @@ D = diagram(Y)
 T = trace(Y)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: write(None, "g.dot"), r"write\(\) takes a graphviz graph .* as graph, got NoneType None"),
-    (lambda: write(draw(Y), None), r"write\(\) takes a file path .* as path, got NoneType None"),
-    (lambda: write_frames(None, "frames"), r"write_frames\(\) takes a list of Frames .* as frames, got NoneType"),
-    (lambda: write_frames([draw(Y)], "frames"), r"write_frames\(\): frames\[0\] is Picture"),
-    (lambda: write_frames(step_frames(Y), "frames", 3), r"write_frames\(\) takes a format name .* got int 3"),
-    (lambda: write_frames(step_frames(Y), "frames", "dot", None), r"write_frames\(\) takes a str as stem"),
-    (lambda: write_stepper("frames", "a.html"), r"write_stepper\(\) takes a list of Frames .* got str 'frames'"),
-    (lambda: write_stepper(step_frames(Y), "a.html", 3), r"write_stepper\(\) takes a str or None as title"),
-    (lambda: write_gif(None, "a.gif"), r"write_gif\(\) takes a list of Frames"),
-    (lambda: write_gif(step_frames(Y), "a.gif", "1"), r"write_gif\(\) takes a number of seconds as seconds_per_frame"),
-    (lambda: render("digraph {}", "svg"), r"render\(\) takes a graphviz graph .* got str"),
-    (lambda: render(draw(Y), 3), r"render\(\) takes a format name"),
-    (lambda: writers.format_of(None), r"format_of\(\) takes a file path"),
-    (lambda: path_view(Y, None), r"path_view\(\) takes the name of a node \(a str\) as wrt, got NoneType None"),
-    (lambda: draw(Y, rankdir=3), r"draw\(\) takes one of 'TB', 'LR', 'BT', 'RL' as rankdir, got int 3"),
-    (lambda: draw(Y, highlight=3), r"draw\(\) takes the name of a node \(a str\) or None as highlight"),
-    (lambda: draw(Y, collapse="yes"), r"draw\(\) takes True or False as collapse, got str 'yes'"),
-    (lambda: draw(Y, show_grad=None), r"draw\(\) takes True or False as show_grad"),
-    (lambda: draw(Y, edge_labels=1), r"draw\(\) takes True or False as edge_labels"),
-    (lambda: explain(Y, 3), r"explain\(\) takes the name of a node as wrt, got int 3"),
-    (lambda: explain(Y, "x", collapse=None), r"explain\(\) takes True or False as collapse"),
-    (lambda: explain(Y, "x", forward="no"), r"explain\(\) takes True or False as forward"),
-    (lambda: step_frames("x"), r"step_frames\(\) takes a scalargrad Value \(or a Trace\) as root, got str 'x'"),
-    (lambda: step_frames(Y, rankdir=None), r"step_frames\(\) takes one of .* as rankdir, got NoneType"),
-    (lambda: diagram([Y]), r"diagram\(\) takes a scalargrad Value \(or a Trace\) as root, got list"),
-    (lambda: diagram(Y, collapse=0), r"diagram\(\) takes True or False as collapse"),
-    (lambda: T.node(3), r"Trace.node\(\) takes the name of a node \(a str\), got int 3"),
-    (lambda: T.step(None), r"Trace.step\(\) takes the name of a node"),
-    (lambda: T.gradient_of(b"x"), r"Trace.gradient_of\(\) takes the name of a node"),
-    (lambda: D.position(3), r"Diagram.position\(\) takes the name of a node"),
-    (lambda: D.step_of(3), r"Diagram.step_of\(\) takes the name of a node"),
-    (lambda: D.edges_into(None), r"Diagram.edges_into\(\) takes the name of a node"),
-    (lambda: D.paths(1.0), r"Diagram.paths\(\) takes the name of a node"),
-    (lambda: D.path_caption(1), r"Diagram.path_caption\(\) takes the name of a node"),
-    (lambda: D.formula("x"), r"Diagram.formula\(\) takes a position in .nodes \(an int\), got str 'x'"),
-    (lambda: D.formula(0, "latex"), r"Diagram.formula\(\) takes a notation Style"),
-    (lambda: D.formula(0, values=1), r"Diagram.formula\(\) takes True or False as values"),
-    (lambda: D.gradient_symbol(None), r"Diagram.gradient_symbol\(\) takes a position"),
-    (lambda: D.derivative_formula(0), r"Diagram.derivative_formula\(\) takes a DiagramEdge"),
-    (lambda: D.partial("e"), r"Diagram.partial\(\) takes a DiagramEdge"),
-    (lambda: D.edge_caption(None), r"Diagram.edge_caption\(\) takes a DiagramEdge"),
-    (lambda: D.step_caption(D.edges[0]), r"Diagram.step_caption\(\) takes a DiagramStep .* got DiagramEdge"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: write(None, "g.dot"), r"write\(\) takes a graphviz graph .* as graph, got NoneType None"),
+        (lambda: write(draw(Y), None), r"write\(\) takes a file path .* as path, got NoneType None"),
+        (
+            lambda: write_frames(None, "frames"),
+            r"write_frames\(\) takes a list of Frames .* as frames, got NoneType",
+        ),
+        (lambda: write_frames([draw(Y)], "frames"), r"write_frames\(\): frames\[0\] is Picture"),
+        (
+            lambda: write_frames(step_frames(Y), "frames", 3),
+            r"write_frames\(\) takes a format name .* got int 3",
+        ),
+        (
+            lambda: write_frames(step_frames(Y), "frames", "dot", None),
+            r"write_frames\(\) takes a str as stem",
+        ),
+        (
+            lambda: write_stepper("frames", "a.html"),
+            r"write_stepper\(\) takes a list of Frames .* got str 'frames'",
+        ),
+        (
+            lambda: write_stepper(step_frames(Y), "a.html", 3),
+            r"write_stepper\(\) takes a str or None as title",
+        ),
+        (lambda: write_gif(None, "a.gif"), r"write_gif\(\) takes a list of Frames"),
+        (
+            lambda: write_gif(step_frames(Y), "a.gif", "1"),
+            r"write_gif\(\) takes a number of seconds as seconds_per_frame",
+        ),
+        (lambda: render("digraph {}", "svg"), r"render\(\) takes a graphviz graph .* got str"),
+        (lambda: render(draw(Y), 3), r"render\(\) takes a format name"),
+        (lambda: writers.format_of(None), r"format_of\(\) takes a file path"),
+        (
+            lambda: path_view(Y, None),
+            r"path_view\(\) takes the name of a node \(a str\) as wrt, got NoneType None",
+        ),
+        (lambda: draw(Y, rankdir=3), r"draw\(\) takes one of 'TB', 'LR', 'BT', 'RL' as rankdir, got int 3"),
+        (lambda: draw(Y, highlight=3), r"draw\(\) takes the name of a node \(a str\) or None as highlight"),
+        (lambda: draw(Y, collapse="yes"), r"draw\(\) takes True or False as collapse, got str 'yes'"),
+        (lambda: draw(Y, show_grad=None), r"draw\(\) takes True or False as show_grad"),
+        (lambda: draw(Y, edge_labels=1), r"draw\(\) takes True or False as edge_labels"),
+        (lambda: explain(Y, 3), r"explain\(\) takes the name of a node as wrt, got int 3"),
+        (lambda: explain(Y, "x", collapse=None), r"explain\(\) takes True or False as collapse"),
+        (lambda: explain(Y, "x", forward="no"), r"explain\(\) takes True or False as forward"),
+        (
+            lambda: step_frames("x"),
+            r"step_frames\(\) takes a scalargrad Value \(or a Trace\) as root, got str 'x'",
+        ),
+        (lambda: step_frames(Y, rankdir=None), r"step_frames\(\) takes one of .* as rankdir, got NoneType"),
+        (lambda: diagram([Y]), r"diagram\(\) takes a scalargrad Value \(or a Trace\) as root, got list"),
+        (lambda: diagram(Y, collapse=0), r"diagram\(\) takes True or False as collapse"),
+        (lambda: T.node(3), r"Trace.node\(\) takes the name of a node \(a str\), got int 3"),
+        (lambda: T.step(None), r"Trace.step\(\) takes the name of a node"),
+        (lambda: T.gradient_of(b"x"), r"Trace.gradient_of\(\) takes the name of a node"),
+        (lambda: D.position(3), r"Diagram.position\(\) takes the name of a node"),
+        (lambda: D.step_of(3), r"Diagram.step_of\(\) takes the name of a node"),
+        (lambda: D.edges_into(None), r"Diagram.edges_into\(\) takes the name of a node"),
+        (lambda: D.paths(1.0), r"Diagram.paths\(\) takes the name of a node"),
+        (lambda: D.path_caption(1), r"Diagram.path_caption\(\) takes the name of a node"),
+        (lambda: D.formula("x"), r"Diagram.formula\(\) takes a position in .nodes \(an int\), got str 'x'"),
+        (lambda: D.formula(0, "latex"), r"Diagram.formula\(\) takes a notation Style"),
+        (lambda: D.formula(0, values=1), r"Diagram.formula\(\) takes True or False as values"),
+        (lambda: D.gradient_symbol(None), r"Diagram.gradient_symbol\(\) takes a position"),
+        (lambda: D.derivative_formula(0), r"Diagram.derivative_formula\(\) takes a DiagramEdge"),
+        (lambda: D.partial("e"), r"Diagram.partial\(\) takes a DiagramEdge"),
+        (lambda: D.edge_caption(None), r"Diagram.edge_caption\(\) takes a DiagramEdge"),
+        (
+            lambda: D.step_caption(D.edges[0]),
+            r"Diagram.step_caption\(\) takes a DiagramStep .* got DiagramEdge",
+        ),
+    ],
+)
 def test_a_wrong_type_is_a_type_error_naming_the_argument(call, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nothing may be written, but if it were, not into the checkout
     with pytest.raises(TypeError, match=message):
@@ -335,36 +385,65 @@ def changed(path: tuple, value: object) -> dict:
     return data
 
 
-@pytest.mark.parametrize("data, error, message", [
-    (None, TypeError, r"Trace.from_dict\(\) takes a mapping .* got NoneType None"),
-    ([], TypeError, r"Trace.from_dict\(\) takes a mapping"),
-    ({}, ValueError, r"no 'nodes' at the top level"),
-    (changed(("nodes",), 3), TypeError, r"nodes must be a list, got int 3"),
-    (changed(("nodes",), []), ValueError, r"nodes is empty"),
-    (changed(("nodes", 0), "x"), TypeError, r"nodes\[0\] must be a mapping, got str 'x'"),
-    (changed(("nodes", 1, "parents"), ...), ValueError, r"nodes\[1\] has no 'parents'"),
-    (changed(("nodes", 1, "parents"), [5]), ValueError, r"nodes\[1\]\.parents\[0\] is 5, not an earlier node"),
-    (changed(("nodes", 1, "parents"), ["0"]), TypeError, r"nodes\[1\]\.parents\[0\] must be an int, got str '0'"),
-    (changed(("nodes", 0, "data"), "x"), ValueError, r"nodes\[0\]\.data is 'x', not a number"),
-    (changed(("nodes", 0, "data"), None), TypeError, r"nodes\[0\]\.data must be a number, got NoneType"),
-    (changed(("nodes", 0, "data"), True), TypeError, r"nodes\[0\]\.data must be a number, got bool"),
-    (changed(("nodes", 0, "label"), 3), TypeError, r"nodes\[0\]\.label must be a str"),
-    (changed(("nodes", 0, "index"), 4), ValueError, r"nodes\[0\]\.index is 4"),
-    (changed(("nodes", 0, "is_leaf"), "yes"), TypeError, r"nodes\[0\]\.is_leaf must be true or false"),
-    (changed(("nodes", 1, "is_leaf"), True), ValueError, r"nodes\[1\]\.is_leaf is True for a node with 1 parents"),
-    (changed(("nodes", 1, "op"), 7), TypeError, r"nodes\[1\]\.op must be a str or null"),
-    (changed(("nodes", 1, "params"), []), TypeError, r"nodes\[1\]\.params must be a mapping"),
-    (changed(("root",), 0), ValueError, r"root is 0, but the root is the last node"),
-    (changed(("root",), "1"), TypeError, r"root must be an int"),
-    (changed(("steps",), []), ValueError, r"steps has 0 steps for 2 nodes"),
-    (changed(("steps", 0, "node"), 0), ValueError, r"steps\[0\]\.node is 0; steps run from the root down"),
-    (changed(("steps", 1, "contributions"), []), ValueError, r"0 contributions for 1 edges"),
-    (changed(("steps", 1, "contributions", 0, "consumer"), 9), ValueError, r"consumer is 9, not a later node"),
-    (changed(("steps", 1, "contributions", 0, "position"), 1), ValueError, r"operand 1 of node 1 is not node 0"),
-    (changed(("steps", 1, "contributions", 0, "masked"), 0), TypeError, r"masked must be true or false"),
-])
+@pytest.mark.parametrize(
+    "data, error, message",
+    [
+        (None, TypeError, r"Trace.from_dict\(\) takes a mapping .* got NoneType None"),
+        ([], TypeError, r"Trace.from_dict\(\) takes a mapping"),
+        ({}, ValueError, r"no 'nodes' at the top level"),
+        (changed(("nodes",), 3), TypeError, r"nodes must be a list, got int 3"),
+        (changed(("nodes",), []), ValueError, r"nodes is empty"),
+        (changed(("nodes", 0), "x"), TypeError, r"nodes\[0\] must be a mapping, got str 'x'"),
+        (changed(("nodes", 1, "parents"), ...), ValueError, r"nodes\[1\] has no 'parents'"),
+        (
+            changed(("nodes", 1, "parents"), [5]),
+            ValueError,
+            r"nodes\[1\]\.parents\[0\] is 5, not an earlier node",
+        ),
+        (
+            changed(("nodes", 1, "parents"), ["0"]),
+            TypeError,
+            r"nodes\[1\]\.parents\[0\] must be an int, got str '0'",
+        ),
+        (changed(("nodes", 0, "data"), "x"), ValueError, r"nodes\[0\]\.data is 'x', not a number"),
+        (changed(("nodes", 0, "data"), None), TypeError, r"nodes\[0\]\.data must be a number, got NoneType"),
+        (changed(("nodes", 0, "data"), True), TypeError, r"nodes\[0\]\.data must be a number, got bool"),
+        (changed(("nodes", 0, "label"), 3), TypeError, r"nodes\[0\]\.label must be a str"),
+        (changed(("nodes", 0, "index"), 4), ValueError, r"nodes\[0\]\.index is 4"),
+        (changed(("nodes", 0, "is_leaf"), "yes"), TypeError, r"nodes\[0\]\.is_leaf must be true or false"),
+        (
+            changed(("nodes", 1, "is_leaf"), True),
+            ValueError,
+            r"nodes\[1\]\.is_leaf is True for a node with 1 parents",
+        ),
+        (changed(("nodes", 1, "op"), 7), TypeError, r"nodes\[1\]\.op must be a str or null"),
+        (changed(("nodes", 1, "params"), []), TypeError, r"nodes\[1\]\.params must be a mapping"),
+        (changed(("root",), 0), ValueError, r"root is 0, but the root is the last node"),
+        (changed(("root",), "1"), TypeError, r"root must be an int"),
+        (changed(("steps",), []), ValueError, r"steps has 0 steps for 2 nodes"),
+        (
+            changed(("steps", 0, "node"), 0),
+            ValueError,
+            r"steps\[0\]\.node is 0; steps run from the root down",
+        ),
+        (changed(("steps", 1, "contributions"), []), ValueError, r"0 contributions for 1 edges"),
+        (
+            changed(("steps", 1, "contributions", 0, "consumer"), 9),
+            ValueError,
+            r"consumer is 9, not a later node",
+        ),
+        (
+            changed(("steps", 1, "contributions", 0, "position"), 1),
+            ValueError,
+            r"operand 1 of node 1 is not node 0",
+        ),
+        (changed(("steps", 1, "contributions", 0, "masked"), 0), TypeError, r"masked must be true or false"),
+    ],
+)
 def test_a_malformed_trace_record_says_what_is_wrong(data, error, message):
-    with pytest.raises(error, match=message if "from_dict" in message else "malformed trace record: .*" + message):
+    with pytest.raises(
+        error, match=message if "from_dict" in message else "malformed trace record: .*" + message
+    ):
         Trace.from_dict(data)
 
 
@@ -379,7 +458,9 @@ def test_a_well_formed_record_still_reads_back():
 EXTREMES = [math.inf, -math.inf, math.nan, 0.0, -0.0, 1e308, -1e308, 5e-324, 1e-310, 1.0, -2.5, 0.5]
 ODD_LABELS = st.one_of(
     st.just(""),
-    st.sampled_from([XSS, TEX, "\\N", "a\nb", "\x00", "$$", "*_`", "\ud800", "σ", "x", "n1", "0.5", "w" * 300]),
+    st.sampled_from(
+        [XSS, TEX, "\\N", "a\nb", "\x00", "$$", "*_`", "\ud800", "σ", "x", "n1", "0.5", "w" * 300]
+    ),
     st.text(min_size=1, max_size=12),
 )
 UNARY = ["exp", "log", "sqrt", "sin", "tanh", "sigmoid", "relu", "abs", "neg"]
@@ -389,7 +470,10 @@ BINARY = ["add", "sub", "mul", "div", "pow"]
 @st.composite
 def graphs(draw_) -> tuple[sg.Value, list[sg.Value]]:
     """A small graph of extreme numbers, odd labels and numbers kept in the ops; its root and nodes."""
-    nodes = [sg.Value(draw_(st.sampled_from(EXTREMES)), label=draw_(ODD_LABELS)) for _ in range(draw_(st.integers(1, 3)))]
+    nodes = [
+        sg.Value(draw_(st.sampled_from(EXTREMES)), label=draw_(ODD_LABELS))
+        for _ in range(draw_(st.integers(1, 3)))
+    ]
     for _ in range(draw_(st.integers(1, 6))):
         a = draw_(st.sampled_from(nodes))
         if draw_(st.booleans()):
@@ -400,8 +484,13 @@ def graphs(draw_) -> tuple[sg.Value, list[sg.Value]]:
             b = draw_(st.sampled_from(nodes)) if draw_(st.booleans()) else draw_(st.sampled_from(EXTREMES))
             if draw_(st.booleans()) and not isinstance(b, sg.Value):
                 a, b = b, a  # a number on the left: 0.9 - x
-            node = {"add": lambda a=a, b=b: a + b, "sub": lambda a=a, b=b: a - b, "mul": lambda a=a, b=b: a * b,
-                    "div": lambda a=a, b=b: a / b, "pow": lambda a=a, b=b: a ** b}[name]()
+            node = {
+                "add": lambda a=a, b=b: a + b,
+                "sub": lambda a=a, b=b: a - b,
+                "mul": lambda a=a, b=b: a * b,
+                "div": lambda a=a, b=b: a / b,
+                "pow": lambda a=a, b=b: a**b,
+            }[name]()
         node.label = draw_(ODD_LABELS)
         nodes.append(node)
     return nodes[-1], nodes
@@ -442,7 +531,7 @@ def test_any_graph_of_extremes_traces_draws_and_explains(graph, collapse):
 @given(st.sampled_from(EXTREMES), st.sampled_from(EXTREMES), ODD_LABELS)
 def test_extreme_numbers_keep_their_cells(a, b, label):
     x = sg.Value(a, label=label or "x")
-    y = labelled(x * b + x ** b, "y")
+    y = labelled(x * b + x**b, "y")
     source = draw(y).source
     for number in (x.data, y.data):
         assert f">{sg.viz.notation.number(number)}<" in source
@@ -452,7 +541,12 @@ def test_extreme_numbers_keep_their_cells(a, b, label):
 def test_a_graph_of_extremes_renders():
     x = sg.Value(1e308, label=TEX)
     tiny = sg.Value(5e-324, label=XSS)
-    y = labelled((x * x) / tiny + (-0.0) ** sg.Value(-1.0, label="a\nb") + x ** math.nan, "y\x00")
-    for graph in (draw(y), draw(y, collapse=True), path_view(y, TEX), *[frame.graph for frame in step_frames(y)]):
+    y = labelled((x * x) / tiny + (-0.0) ** sg.Value(-1.0, label="a\nb") + x**math.nan, "y\x00")
+    for graph in (
+        draw(y),
+        draw(y, collapse=True),
+        path_view(y, TEX),
+        *[frame.graph for frame in step_frames(y)],
+    ):
         texts = svg_texts(graph)
         assert texts

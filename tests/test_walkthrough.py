@@ -141,8 +141,10 @@ def test_one_gradient_step_gives_the_published_weights():
 
 
 @given(
-    w1=st.floats(-4, 4), w2=st.floats(-4, 4),
-    i1=st.floats(-2, 2), target=st.floats(0, 1),
+    w1=st.floats(-4, 4),
+    w2=st.floats(-4, 4),
+    i1=st.floats(-2, 2),
+    target=st.floats(0, 1),
 )
 def test_build_at_other_points_matches_plain_math(w1, w2, i1, target):
     E_node = build(w1=w1, w2=w2, i1=i1, target=target)
@@ -299,19 +301,31 @@ def test_write_pictures_refuses_an_unknown_format_before_writing(tmp_path, forma
     assert not out.exists()
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: build("0.5"), r"build\(\) takes a real number as w1, got str '0.5'"),
-    (lambda: build(0.5, None), r"build\(\) takes a real number as w2, got NoneType None"),
-    (lambda: build(i1=[0.1]), r"build\(\) takes a real number as i1, got list"),
-    (lambda: train("0.9"), r"train\(\) takes a real number as lr, got str"),
-    (lambda: train(tolerance=None), r"train\(\) takes a real number as tolerance"),
-    (lambda: train(max_iterations=1.5), r"train\(\) takes an int as max_iterations, got float 1.5"),
-    (lambda: train(on_iteration=3), r"train\(\) takes a function of \(iteration, E\) or None as on_iteration"),
-    (lambda: derivation(3), r"derivation\(\) takes the example's E .* got int 3"),
-    (lambda: write_pictures(None), r"write_pictures\(\) takes a folder path .* as out, got NoneType None"),
-    (lambda: write_pictures("pictures", "svg"), r"write_pictures\(\) takes a list of format names as formats, got str 'svg'"),
-    (lambda: write_pictures("pictures", [None]), r"write_pictures\(\): formats\[0\] is NoneType None"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: build("0.5"), r"build\(\) takes a real number as w1, got str '0.5'"),
+        (lambda: build(0.5, None), r"build\(\) takes a real number as w2, got NoneType None"),
+        (lambda: build(i1=[0.1]), r"build\(\) takes a real number as i1, got list"),
+        (lambda: train("0.9"), r"train\(\) takes a real number as lr, got str"),
+        (lambda: train(tolerance=None), r"train\(\) takes a real number as tolerance"),
+        (lambda: train(max_iterations=1.5), r"train\(\) takes an int as max_iterations, got float 1.5"),
+        (
+            lambda: train(on_iteration=3),
+            r"train\(\) takes a function of \(iteration, E\) or None as on_iteration",
+        ),
+        (lambda: derivation(3), r"derivation\(\) takes the example's E .* got int 3"),
+        (
+            lambda: write_pictures(None),
+            r"write_pictures\(\) takes a folder path .* as out, got NoneType None",
+        ),
+        (
+            lambda: write_pictures("pictures", "svg"),
+            r"write_pictures\(\) takes a list of format names as formats, got str 'svg'",
+        ),
+        (lambda: write_pictures("pictures", [None]), r"write_pictures\(\): formats\[0\] is NoneType None"),
+    ],
+)
 def test_arguments_of_the_wrong_type_are_named(call, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(TypeError, match=message):

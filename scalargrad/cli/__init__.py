@@ -116,7 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     if argv is not None:
         if isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence):
-            raise TypeError(f"main() takes a list of argument strs (or None for sys.argv[1:]), got {given(argv)}")
+            raise TypeError(
+                f"main() takes a list of argument strs (or None for sys.argv[1:]), got {given(argv)}"
+            )
         for k, arg in enumerate(argv):
             if not isinstance(arg, str):
                 raise TypeError(f"main(): argv[{k}] is {given(arg)}, not a str")
@@ -127,10 +129,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else USAGE_ERROR
     if args.command == "check":
         return check.run(args)
-    if args.command == "walkthrough" and "gif" in (args.formats or ()) and importlib.util.find_spec("PIL") is None:
+    if (
+        args.command == "walkthrough"
+        and "gif" in (args.formats or ())
+        and importlib.util.find_spec("PIL") is None
+    ):
         # Said before any work: the derivation and the other pictures would come first otherwise.
-        print("scalargrad walkthrough: error: --format gif needs Pillow: pip install 'scalargrad[gif]' "
-              "(or pip install Pillow)", file=sys.stderr)
+        print(
+            "scalargrad walkthrough: error: --format gif needs Pillow: pip install 'scalargrad[gif]' "
+            "(or pip install Pillow)",
+            file=sys.stderr,
+        )
         return FAILURE
     if args.command == "draw":
         if args.latex and args.explain is None:
@@ -193,7 +202,8 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         dashed = [
-            word for word in self.words
+            word
+            for word in self.words
             if word.startswith("-") and len(word) > 1 and not word.startswith(("--", "-o", "-h"))
         ]
         if "draw" in self.words and dashed and "--" not in self.words:
@@ -226,13 +236,27 @@ def _parser(words: Sequence[str] = ()) -> argparse.ArgumentParser:
         epilog=WALKTHROUGH_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    walkthrough.add_argument("--out", type=Path, default=Path("scalargrad-walkthrough"), metavar="DIR",
-                             help="folder for the pictures (default: ./scalargrad-walkthrough)")
-    walkthrough.add_argument("--format", action="append", choices=PICTURE_FORMATS, dest="formats",
-                             help="what to write: svg or png pictures, the html stepper, a gif; "
-                                  "repeat for several (default: svg and html)")
-    walkthrough.add_argument("--dpi", type=_dpi, metavar="N",
-                             help="resolution of PNG pictures and the GIF, in dots per inch (default 96)")
+    walkthrough.add_argument(
+        "--out",
+        type=Path,
+        default=Path("scalargrad-walkthrough"),
+        metavar="DIR",
+        help="folder for the pictures (default: ./scalargrad-walkthrough)",
+    )
+    walkthrough.add_argument(
+        "--format",
+        action="append",
+        choices=PICTURE_FORMATS,
+        dest="formats",
+        help="what to write: svg or png pictures, the html stepper, a gif; "
+        "repeat for several (default: svg and html)",
+    )
+    walkthrough.add_argument(
+        "--dpi",
+        type=_dpi,
+        metavar="N",
+        help="resolution of PNG pictures and the GIF, in dots per inch (default 96)",
+    )
 
     drawing = commands.add_parser(
         "draw",
@@ -246,21 +270,38 @@ def _parser(words: Sequence[str] = ()) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     drawing.add_argument("formula", metavar="FORMULA", help='for example "tanh(x*w + b)"')
-    drawing.add_argument("values", nargs="*", metavar="NAME=VALUE",
-                         help="a value for each input of the formula, e.g. x=0.5")
-    drawing.add_argument("-o", "--output", type=Path, metavar="FILE",
-                         help="write the picture here; the suffix picks the format (.svg .png .pdf .dot)")
+    drawing.add_argument(
+        "values", nargs="*", metavar="NAME=VALUE", help="a value for each input of the formula, e.g. x=0.5"
+    )
+    drawing.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the picture here; the suffix picks the format (.svg .png .pdf .dot)",
+    )
     drawing.add_argument("--explain", metavar="NAME", help="print the chain rule for d(formula)/d(NAME)")
     drawing.add_argument("--latex", action="store_true", help="print --explain's derivation as LaTeX")
-    drawing.add_argument("--steps", type=Path, metavar="DIR",
-                         help="also write one SVG per backward step and steps.html into DIR")
+    drawing.add_argument(
+        "--steps",
+        type=Path,
+        metavar="DIR",
+        help="also write one SVG per backward step and steps.html into DIR",
+    )
     drawing.add_argument("--rankdir", choices=RANKDIRS, default="TB", help="layout direction (default TB)")
     drawing.add_argument("--collapse", action="store_true", help="draw only the inputs and the result")
-    drawing.add_argument("--dpi", type=_dpi, metavar="N",
-                         help="resolution of a PNG picture (-o FILE.png), in dots per inch (default 96)")
+    drawing.add_argument(
+        "--dpi",
+        type=_dpi,
+        metavar="N",
+        help="resolution of a PNG picture (-o FILE.png), in dots per inch (default 96)",
+    )
 
     checking = commands.add_parser(
-        "check", help=check.HELP, description=check.DESCRIPTION, epilog=check.EXAMPLES,
+        "check",
+        help=check.HELP,
+        description=check.DESCRIPTION,
+        epilog=check.EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_arguments(checking)
@@ -280,8 +321,11 @@ def _dpi(text: str) -> float:
 
 def _walkthrough(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     formats = args.formats or ["svg", "html"]
-    print(f"The worked example: i1 = {I1}, target = {TARGET}, w1 = {W1}, w2 = {W2}, "
-          f"E = 1/2 (target - outo)^2\n", file=out)
+    print(
+        f"The worked example: i1 = {I1}, target = {TARGET}, w1 = {W1}, w2 = {W2}, "
+        f"E = 1/2 (target - outo)^2\n",
+        file=out,
+    )
     print(derivation(build()), file=out)
 
     record = trace(build())
@@ -317,10 +361,12 @@ def _draw(args: argparse.Namespace, out: TextIO) -> int:
     formula = parse_formula(args.formula)
     values = parse_assignments(args.values)
     if not values and formula.inputs:
-        raise InputError([
-            f"no NAME=VALUE given; the formula's inputs {', '.join(formula.inputs)} each need a value, as in: "
-            + " ".join(f"{name}=0.5" for name in formula.inputs)
-        ])
+        raise InputError(
+            [
+                f"no NAME=VALUE given; the formula's inputs {', '.join(formula.inputs)} each need a value, as in: "
+                + " ".join(f"{name}=0.5" for name in formula.inputs)
+            ]
+        )
     root = formula.build(values)
     if not root.label:  # (a formula that is a single input is that input's own, labelled, leaf)
         name = "f"
@@ -328,15 +374,25 @@ def _draw(args: argparse.Namespace, out: TextIO) -> int:
             name += "'"
         root.label = name
     if args.explain is not None and args.explain not in formula.inputs:
-        raise InputError([f"--explain {args.explain}: not an input of the formula (its inputs: {', '.join(formula.inputs)})"])
+        raise InputError(
+            [
+                f"--explain {args.explain}: not an input of the formula (its inputs: {', '.join(formula.inputs)})"
+            ]
+        )
     record = trace(root)
     if args.steps is not None:
         # One frame per drawn node, each drawing them all: refuse a big graph before any work.
-        drawn = sum(1 for i, node in enumerate(record.nodes) if i == record.root or not args.collapse or node.label)
+        drawn = sum(
+            1 for i, node in enumerate(record.nodes) if i == record.root or not args.collapse or node.label
+        )
         if drawn + 1 > MAX_STEP_FRAMES:
             raise _TooBig(
                 f"--steps would draw {drawn + 1} frames of {drawn} nodes each; the most is {MAX_STEP_FRAMES} frames. "
-                + ("Draw a smaller formula" if args.collapse else "Add --collapse (one frame per input), or draw a smaller formula")
+                + (
+                    "Draw a smaller formula"
+                    if args.collapse
+                    else "Add --collapse (one frame per input), or draw a smaller formula"
+                )
             )
     print(f"{root.label} = {number(root.data)}", file=out)
     for name in formula.inputs:

@@ -75,14 +75,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     >>> parser.parse_args(["micrograd.engine:Value", "--examples", "50"]).examples
     50
     """
-    parser.add_argument("target", metavar="MODULE:NAME", help="the engine's class, e.g. micrograd.engine:Value or my_engine.py:Value")
-    parser.add_argument("--frames", type=Path, metavar="DIR",
-                        help="write scalargrad's backward pass through each defect's program, one SVG per step "
-                             "and steps.html, into DIR/defect-K/ (needs graphviz)")
-    parser.add_argument("--examples", type=_positive, default=200, metavar="N",
-                        help="random graphs to try (default 200; each operation alone gets a quarter of that)")
-    parser.add_argument("--deep", type=_positive, default=10_000, metavar="N",
-                        help="length of the deep chain (default 10000)")
+    parser.add_argument(
+        "target",
+        metavar="MODULE:NAME",
+        help="the engine's class, e.g. micrograd.engine:Value or my_engine.py:Value",
+    )
+    parser.add_argument(
+        "--frames",
+        type=Path,
+        metavar="DIR",
+        help="write scalargrad's backward pass through each defect's program, one SVG per step "
+        "and steps.html, into DIR/defect-K/ (needs graphviz)",
+    )
+    parser.add_argument(
+        "--examples",
+        type=_positive,
+        default=200,
+        metavar="N",
+        help="random graphs to try (default 200; each operation alone gets a quarter of that)",
+    )
+    parser.add_argument(
+        "--deep", type=_positive, default=10_000, metavar="N", help="length of the deep chain (default 10000)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     scalargrad check: error: no module named no_such_module_here
     """
     parser = argparse.ArgumentParser(
-        prog="scalargrad check", description=DESCRIPTION, epilog=EXAMPLES,
+        prog="scalargrad check",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_arguments(parser)
@@ -145,7 +161,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     if args.frames is not None and report.defects:
         try:
             paths = report.write_frames(args.frames)
-        except (ImportError, OSError, RuntimeError) as error:  # no graphviz, or dot failing, or a folder not writable
+        except (
+            ImportError,
+            OSError,
+            RuntimeError,
+        ) as error:  # no graphviz, or dot failing, or a folder not writable
             print(f"scalargrad check: error: {type(error).__name__}: {error}", file=err)
             return DEFECTS
         folders = sorted({str(path.parent) for path in paths})
@@ -165,7 +185,9 @@ def load(target: str) -> Any:
     """
     module_name, colon, name = target.rpartition(":")
     if not colon or not module_name or not name:
-        raise _UsageError(f"expected MODULE:NAME (e.g. micrograd.engine:Value or my_engine.py:Value), got {target!r}")
+        raise _UsageError(
+            f"expected MODULE:NAME (e.g. micrograd.engine:Value or my_engine.py:Value), got {target!r}"
+        )
     module = _module(module_name)
     found: Any = module
     for part in name.split("."):

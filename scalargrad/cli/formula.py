@@ -35,8 +35,14 @@ from scalargrad.operation import lookup, registry
 from scalargrad.value import Value
 
 __all__ = [
-    "functions", "MAX_LENGTH", "MAX_DEPTH",
-    "Formula", "FormulaError", "InputError", "parse_formula", "parse_assignments",
+    "functions",
+    "MAX_LENGTH",
+    "MAX_DEPTH",
+    "Formula",
+    "FormulaError",
+    "InputError",
+    "parse_formula",
+    "parse_assignments",
 ]
 
 MAX_LENGTH = 10_000
@@ -44,6 +50,7 @@ MAX_LENGTH = 10_000
 
 MAX_DEPTH = 200
 """How many operations (operators and calls) may sit inside one another."""
+
 
 def functions() -> tuple[str, ...]:
     """The functions a formula may call: every op in the registry that is called by name.
@@ -56,7 +63,8 @@ def functions() -> tuple[str, ...]:
     True
     """
     return tuple(
-        name for name, function in registry().items()
+        name
+        for name, function in registry().items()
         if function.spelling in ("function", "builtin") and function.arity is not None
     )
 
@@ -66,14 +74,27 @@ def _allowed() -> str:
 
 
 _BINARY_SYMBOLS: dict[type[ast.operator], str] = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
 }
 _FORBIDDEN_SYMBOLS: dict[type[ast.operator], str] = {
-    ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
-    ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&",
+    ast.Mod: "%",
+    ast.FloorDiv: "//",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
 }
 _UNARY_SYMBOLS: dict[type[ast.unaryop], str] = {
-    ast.USub: "-", ast.UAdd: "+", ast.Not: "not", ast.Invert: "~",
+    ast.USub: "-",
+    ast.UAdd: "+",
+    ast.Not: "not",
+    ast.Invert: "~",
 }
 
 _TOO_DEEP = f"the formula nests too deeply (more than {MAX_DEPTH} operations inside one another)"
@@ -132,7 +153,7 @@ class FormulaError(ValueError):
         if len(shown) > _CARET_WIDTH:
             left = max(0, min(self.offset - _CARET_WIDTH // 3, len(shown) - _CARET_WIDTH))
             right = left + _CARET_WIDTH
-        before = ("..." if left > 0 else "") + shown[left:self.offset]
+        before = ("..." if left > 0 else "") + shown[left : self.offset]
         line = ("..." if left > 0 else "") + shown[left:right] + ("..." if right < len(shown) else "")
         marks = max(1, min(self.offset + self.length, right) - self.offset)
         padding = "".join("\t" if c == "\t" else " " for c in before)
@@ -285,7 +306,9 @@ def parse_formula(source: str) -> Formula:
         raise TypeError(f"parse_formula() takes a str, got {type(source).__name__}")
     if len(source) > MAX_LENGTH:
         raise FormulaError(
-            source, MAX_LENGTH, len(source) - MAX_LENGTH,
+            source,
+            MAX_LENGTH,
+            len(source) - MAX_LENGTH,
             f"the formula is {len(source)} characters long; at most {MAX_LENGTH} are allowed",
         )
     if not source.strip():
@@ -327,7 +350,9 @@ def parse_assignments(args: Sequence[str]) -> dict[str, float]:
         elif not name:
             problems.append(f"{_quoted(word)} has no name before '='")
         elif not name.isidentifier() or keyword.iskeyword(name):
-            problems.append(f"{_quoted(name)} is not a name (in {_quoted(word)}); names look like x, w1 or bias")
+            problems.append(
+                f"{_quoted(name)} is not a name (in {_quoted(word)}); names look like x, w1 or bias"
+            )
         else:
             name = unicodedata.normalize("NFKC", name)  # as Python normalizes the names in a formula
             if name in first_word:
@@ -377,7 +402,7 @@ class _Locator:
         one_line = source.replace("\r", " ").replace("\n", " ")
         # eval() allows leading blanks but ast.parse calls them an indent.
         self.indent = len(one_line) - len(one_line.lstrip(" \t\f"))
-        self.text = one_line[self.indent:]
+        self.text = one_line[self.indent :]
         self.encoded = self.text.encode("utf-8")
 
     def parse(self) -> ast.Expression:
@@ -390,7 +415,9 @@ class _Locator:
         except (RecursionError, MemoryError):  # the parser's own limits on nesting
             raise FormulaError(self.source, 0, len(self.source), _TOO_DEEP) from None
         except ValueError as error:  # text Python cannot read, on versions that say so this way
-            raise FormulaError(self.source, 0, len(self.source), f"unreadable formula: {_shown(str(error))}") from None
+            raise FormulaError(
+                self.source, 0, len(self.source), f"unreadable formula: {_shown(str(error))}"
+            ) from None
 
     def column(self, byte_offset: int) -> int:
         """The source column of a byte offset that ``ast`` reports (it counts UTF-8 bytes)."""
@@ -403,7 +430,7 @@ class _Locator:
 
     def part(self, node: ast.expr | ast.keyword) -> str:
         start, length = self.span(node)
-        return self.source[start:start + length]
+        return self.source[start : start + length]
 
     def error(self, node: ast.expr | ast.keyword, reason: str) -> FormulaError:
         start, length = self.span(node)
@@ -415,10 +442,14 @@ class _Locator:
             message = message.split(hint)[0]
         end_of_formula = len(self.source.rstrip(" \t\f\r\n"))  # Python's own blanks
         if message.startswith("Exceeds the limit"):  # Python's cap on int digits; no position given
-            longest = max(re.finditer(r"[0-9][0-9_]*", self.source), key=lambda m: len(m.group()), default=None)
+            longest = max(
+                re.finditer(r"[0-9][0-9_]*", self.source), key=lambda m: len(m.group()), default=None
+            )
             if longest is not None:
                 return FormulaError(
-                    self.source, longest.start(), len(longest.group()),
+                    self.source,
+                    longest.start(),
+                    len(longest.group()),
                     f"a number has too many digits ({len(longest.group())})",
                 )
             message = "a number has too many digits"
@@ -431,7 +462,7 @@ class _Locator:
         end_offset = getattr(error, "end_offset", None) or 0
         length = end_offset - offset if end_offset > offset and error.end_lineno == error.lineno else 1
         length = min(length, len(self.source) - start)
-        part = self.source[start:start + length]
+        part = self.source[start : start + length]
         reason = _shown(message)
         if part.strip() and f"'{part}'" not in message:
             reason += f" at {_quoted(part)}"
@@ -495,9 +526,7 @@ class _Compiler:
                 program.append(_Number(number))
             elif isinstance(node, ast.Name):
                 if node.id in functions():
-                    raise self.locator.error(
-                        node, f"'{node.id}' is a function; call it, as in {node.id}(x)"
-                    )
+                    raise self.locator.error(node, f"'{node.id}' is a function; call it, as in {node.id}(x)")
                 inputs.setdefault(node.id)
                 program.append(_Input(node.id))
             elif isinstance(node, ast.BinOp):
@@ -510,7 +539,9 @@ class _Compiler:
                 else:
                     symbol = _UNARY_SYMBOLS.get(type(node.op), "?")
                     start, _ = self.locator.span(node)
-                    raise FormulaError(self.source, start, len(symbol), f"'{symbol}' is not allowed ({_allowed()})")
+                    raise FormulaError(
+                        self.source, start, len(symbol), f"'{symbol}' is not allowed ({_allowed()})"
+                    )
             elif isinstance(node, ast.Call):
                 call = self.call(node)
                 stack.append(call)
@@ -522,7 +553,9 @@ class _Compiler:
         comment = self.source.find("#")
         if comment >= 0:
             raise FormulaError(
-                self.source, comment, len(self.source) - comment,
+                self.source,
+                comment,
+                len(self.source) - comment,
                 f"comments are not allowed ({_quoted(self.source[comment:])})",
             )
         return Formula(self.source, tuple(inputs), tuple(program))
@@ -574,7 +607,8 @@ class _Compiler:
             first = min(extras, key=lambda extra: self.locator.span(extra)[0])
             kind = "keyword arguments" if isinstance(first, ast.keyword) else "starred arguments"
             raise self.locator.error(
-                first, f"{kind} are not allowed ({_quoted(self.locator.part(first))}); write {example}",
+                first,
+                f"{kind} are not allowed ({_quoted(self.locator.part(first))}); write {example}",
             )
         count = len(node.args)
         if not arity <= count <= arity + len(parameters):
@@ -583,7 +617,9 @@ class _Compiler:
                 takes = f"{arity} to {arity + len(parameters)} arguments ({names})"
             else:
                 takes = f"{arity} argument{'s' if arity != 1 else ''}"
-            raise self.locator.error(node, f"{name} takes {takes}, got {count} in {_quoted(self.locator.part(node))}")
+            raise self.locator.error(
+                node, f"{name} takes {takes}, got {count} in {_quoted(self.locator.part(node))}"
+            )
         params = []
         for (pname, _), argument in zip(parameters, node.args[arity:]):
             number = _signed_literal(argument)
@@ -637,14 +673,14 @@ _WITH_VALUE_LEFT: dict[str, Callable[[Value, Value | float], Value]] = {
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / b,
-    "**": lambda a, b: a ** b,
+    "**": lambda a, b: a**b,
 }
 _WITH_NUMBER_LEFT: dict[str, Callable[[float, Value], Value]] = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / b,
-    "**": lambda a, b: a ** b,
+    "**": lambda a, b: a**b,
 }
 
 

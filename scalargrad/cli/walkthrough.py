@@ -64,7 +64,9 @@ def _check_real(x: object, argument: str, function: str) -> None:
         raise TypeError(f"{function}() takes a real number as {argument}, got {given(x)}")
 
 
-def _forward(w1: float, w2: float, i1: float = I1, target: float = TARGET) -> tuple[Value, Value, Value, Value]:
+def _forward(
+    w1: float, w2: float, i1: float = I1, target: float = TARGET
+) -> tuple[Value, Value, Value, Value]:
     """E and the nodes training needs: the two weights and the output."""
 
     def named(value: Value, label: str) -> Value:
@@ -110,7 +112,9 @@ def train(
     if isinstance(max_iterations, bool) or not isinstance(max_iterations, int):
         raise TypeError(f"train() takes an int as max_iterations, got {given(max_iterations)}")
     if on_iteration is not None and not callable(on_iteration):
-        raise TypeError(f"train() takes a function of (iteration, E) or None as on_iteration, got {given(on_iteration)}")
+        raise TypeError(
+            f"train() takes a function of (iteration, E) or None as on_iteration, got {given(on_iteration)}"
+        )
     w1, w2 = W1, W2
     for iteration in range(1, max_iterations + 1):
         error, weight1, weight2, outo = _forward(w1, w2)
@@ -131,9 +135,15 @@ def derivation(E: Value | None = None) -> str:
       ∂E/∂w1 = (-0.336286)(0.245941)(0.5)(0.249844)(0.1) = -0.001033
     """
     if E is not None and not isinstance(E, Value):
-        raise TypeError(f"derivation() takes the example's E (a Value, from build()) or None as E, got {given(E)}")
+        raise TypeError(
+            f"derivation() takes the example's E (a Value, from build()) or None as E, got {given(E)}"
+        )
     record = trace(build() if E is None else E)
-    return explain(record, "w2", collapse=True).text + "\n\n" + explain(record, "w1", collapse=True, forward=False).text
+    return (
+        explain(record, "w2", collapse=True).text
+        + "\n\n"
+        + explain(record, "w1", collapse=True, forward=False).text
+    )
 
 
 def write_pictures(
@@ -163,7 +173,9 @@ def write_pictures(
     ValueError: unknown format 'jpeg'; choose from svg, png, html, gif
     """
     if not isinstance(out, (str, os.PathLike)):
-        raise TypeError(f"write_pictures() takes a folder path (a str or os.PathLike) as out, got {given(out)}")
+        raise TypeError(
+            f"write_pictures() takes a folder path (a str or os.PathLike) as out, got {given(out)}"
+        )
     if isinstance(formats, (str, bytes)) or not isinstance(formats, Sequence):
         raise TypeError(f"write_pictures() takes a list of format names as formats, got {given(formats)}")
     for k, f in enumerate(formats):
@@ -188,7 +200,11 @@ def write_pictures(
             written.append(write(view, folder / f"path-{weight}.{format}", dpi=dpi))
         written += write_frames(frames, folder / "steps", format, dpi=dpi)
     if "html" in formats:
-        written.append(write_stepper(frames, folder / "walkthrough.html", title="scalargrad: the chain rule, step by step"))
+        written.append(
+            write_stepper(
+                frames, folder / "walkthrough.html", title="scalargrad: the chain rule, step by step"
+            )
+        )
     if "gif" in formats:
         written.append(write_gif(frames, folder / "steps.gif", dpi=dpi))
     return written
@@ -216,7 +232,9 @@ def _make_folder(folder: Path) -> None:
                 break
         raise type(error)(f"cannot write {folder}/: {blocking} is a file, not a folder") from None
     except PermissionError as error:
-        raise PermissionError(f"cannot write {folder}/: permission denied for {error.filename or folder}") from None
+        raise PermissionError(
+            f"cannot write {folder}/: permission denied for {error.filename or folder}"
+        ) from None
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise OSError(f"cannot write {folder}/: {reason[:1].lower()}{reason[1:]}") from None

@@ -39,16 +39,29 @@ import reprlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
-from scalargrad.operation import lookup, registry
-from scalargrad.ops import dot as _dot
 from scalargrad.nn import serialization
 from scalargrad.nn.serialization import FILE_FORMAT, FILE_VERSION
+from scalargrad.operation import lookup, registry
+from scalargrad.ops import dot as _dot
 from scalargrad.value import Value
 
 __all__ = [
-    "Module", "Neuron", "Layer", "MLP",
-    "Linear", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Sequential",
-    "ACTIVATIONS", "activations", "INIT_SCHEMES", "FILE_FORMAT", "FILE_VERSION", "MAX_PARAMETERS",
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "Linear",
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "LeakyReLU",
+    "Sequential",
+    "ACTIVATIONS",
+    "activations",
+    "INIT_SCHEMES",
+    "FILE_FORMAT",
+    "FILE_VERSION",
+    "MAX_PARAMETERS",
 ]
 
 Number = Union[int, float]
@@ -65,7 +78,6 @@ _P = TypeVar("_P", bound="MLP")
 _Lin = TypeVar("_Lin", bound="Linear")
 
 
-
 def activations() -> tuple[str, ...]:
     """The activations selectable by name: ``"linear"`` (none at all) and every one-input op.
 
@@ -77,7 +89,11 @@ def activations() -> tuple[str, ...]:
     True
     """
     # "linear" always means no activation, so an op of that name is not one.
-    ops = (name for name, f in registry().items() if f.arity == 1 and f.spelling == "function" and name != "linear")
+    ops = (
+        name
+        for name, f in registry().items()
+        if f.arity == 1 and f.spelling == "function" and name != "linear"
+    )
     return ("linear", *ops)
 
 
@@ -180,7 +196,9 @@ class Module:
         yield "", (), self
         # every object walked, by id; holding the objects keeps an id from being reused mid-walk
         seen: dict[int, Any] = {id(self): self}
-        stack: list[tuple[str, tuple[Any, ...], Iterator[tuple[Any, Any]]]] = [("", (), iter(self._children()))]
+        stack: list[tuple[str, tuple[Any, ...], Iterator[tuple[Any, Any]]]] = [
+            ("", (), iter(self._children()))
+        ]
         while stack:
             prefix, path, items = stack[-1]
             for key, obj in items:
@@ -316,7 +334,8 @@ class Module:
     def _repr_children(self) -> list[tuple[str, Any]]:
         """The sub-modules a ``repr`` lists, named as in ``named_parameters``."""
         return [
-            (name, obj) for name, _, obj in self._named_members(recurse=False)
+            (name, obj)
+            for name, _, obj in self._named_members(recurse=False)
             if isinstance(obj, Module) and obj is not self
         ]
 
@@ -359,7 +378,9 @@ class Module:
         KeyError: "state_dict does not match Linear: missing keys 'weight.0.1', 'bias.0'"
         """
         if not isinstance(state, Mapping):
-            raise TypeError(f"load_state_dict() takes a mapping of names to numbers, got {type(state).__name__}")
+            raise TypeError(
+                f"load_state_dict() takes a mapping of names to numbers, got {type(state).__name__}"
+            )
         named = self.named_parameters()
         expected = {name for name, _ in named}
         missing = [name for name, _ in named if name not in state]
@@ -446,7 +467,6 @@ def _describe(obj: Any) -> str:
 def _list_names(names: list[str], shown: int = 10) -> str:
     listed = ", ".join(repr(n) for n in names[:shown])
     return listed + (f", ... ({len(names)} in all)" if len(names) > shown else "")
-
 
 
 # ============================================================ shared helpers
@@ -574,7 +594,9 @@ def _floats(numbers_: Any, what: str) -> list[float]:
     return out
 
 
-def _weights(rows: Any, biases: Any, rows_name: str, biases_name: str) -> tuple[list[list[float]], list[float] | None]:
+def _weights(
+    rows: Any, biases: Any, rows_name: str, biases_name: str
+) -> tuple[list[list[float]], list[float] | None]:
     """Weight rows (one per output, all as long) and biases (one per row, or ``None``), checked, as floats."""
     if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence):
         raise TypeError(
@@ -893,7 +915,9 @@ class MLP(Module):
     ) -> None:
         nin = _check_size("nin", nin)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
-            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__} {reprlib.repr(nouts)}")
+            raise TypeError(
+                f"nouts must be a list of layer sizes, got {type(nouts).__name__} {reprlib.repr(nouts)}"
+            )
         if not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         sizes = [nin] + [_check_size(f"nouts[{i}]", n) for i, n in enumerate(nouts)]
@@ -944,8 +968,12 @@ class MLP(Module):
             if nin != nout:
                 raise ValueError(f"layer {i} takes {nin} inputs but layer {i - 1} has {nout} outputs")
         model = cls(
-            len(shapes[0][0][0]), [len(rows) for rows, _ in shapes], activation, output_activation,
-            bias=any(biases is not None for _, biases in shapes), rng=_ZEROS,
+            len(shapes[0][0][0]),
+            [len(rows) for rows, _ in shapes],
+            activation,
+            output_activation,
+            bias=any(biases is not None for _, biases in shapes),
+            rng=_ZEROS,
         )
         for layer, (rows, biases) in zip(model.layers, shapes, strict=True):
             _set_neurons(layer.neurons, rows, biases)
@@ -975,7 +1003,9 @@ def _hidden_activations(activation: Activation | Sequence[Activation], count: in
         )
     acts = list(activation)
     if len(acts) != count:
-        raise ValueError(f"{count} hidden layer{'s' if count != 1 else ''} need {count} activations, got {len(acts)}")
+        raise ValueError(
+            f"{count} hidden layer{'s' if count != 1 else ''} need {count} activations, got {len(acts)}"
+        )
     return acts
 
 
@@ -1155,7 +1185,9 @@ class Sequential(Module):
     def __init__(self, *modules: Callable[[Any], Any]) -> None:
         for i, m in enumerate(modules):
             if not callable(m):
-                raise TypeError(f"Sequential takes modules (or functions); argument {i} is {type(m).__name__} {m!r}")
+                raise TypeError(
+                    f"Sequential takes modules (or functions); argument {i} is {type(m).__name__} {m!r}"
+                )
         self._modules = list(modules)
 
     def _children(self) -> list[tuple[str, Any]]:

@@ -209,9 +209,7 @@ def binary_cross_entropy_with_logits(
 def binary_cross_entropy_with_logits(logits: Nested, targets: Nested, reduction: str) -> Losses: ...
 
 
-def binary_cross_entropy_with_logits(
-    logits: Nested, targets: Nested, reduction: str = "mean"
-) -> Losses:
+def binary_cross_entropy_with_logits(logits: Nested, targets: Nested, reduction: str = "mean") -> Losses:
     """Binary cross-entropy of ``sigmoid(z)``, computed from the logit ``z`` exactly, for any ``z``.
 
     The loss is ``softplus(z) - t z``, with gradient ``sigmoid(z) - t``. It is
@@ -283,9 +281,7 @@ def cross_entropy(
 def cross_entropy(logits: Sequence[Any], target: int | Sequence[int], reduction: str) -> Losses: ...
 
 
-def cross_entropy(
-    logits: Sequence[Any], target: int | Sequence[int], reduction: str = "mean"
-) -> Losses:
+def cross_entropy(logits: Sequence[Any], target: int | Sequence[int], reduction: str = "mean") -> Losses:
     """Multi-class cross-entropy ``-log softmax(z)[target]`` from raw scores ``z``.
 
     ``logits`` is one list of class scores with ``target`` the index of the
@@ -357,9 +353,7 @@ def _log_softmax_loss(name: str, zs: list[Value], index: int, where: str) -> Val
     if not zs:
         raise ValueError(f"{name}: {where} is empty (no classes)")
     if not 0 <= index < len(zs):
-        raise IndexError(
-            f"{name}: target index {index} is out of range for {len(zs)} classes in {where}"
-        )
+        raise IndexError(f"{name}: target index {index} is out of range for {len(zs)} classes in {where}")
     m = max(z.data for z in zs)
     if not math.isfinite(m):  # an infinite shift would turn every logit into nan
         m = 0.0
@@ -370,9 +364,7 @@ def _log_softmax_loss(name: str, zs: list[Value], index: int, where: str) -> Val
 
 def _check_reduction(name: str, reduction: str) -> None:
     if reduction not in REDUCTIONS:
-        raise ValueError(
-            f"{name}: reduction must be one of 'mean', 'sum', 'none', got {reduction!r}"
-        )
+        raise ValueError(f"{name}: reduction must be one of 'mean', 'sum', 'none', got {reduction!r}")
 
 
 def _reduce(items: list[Value], shape: _Shape, reduction: str, scale: float = 1.0) -> Losses:
@@ -444,23 +436,18 @@ def _plural(n: int, word: str, words: str = "") -> str:
 def _items(name: str, x: Any, where: str) -> list[Any]:
     if not _is_sequence(x):
         raise TypeError(
-            f"{name}: {where} must be a Value, a number or a list of them, "
-            f"got {type(x).__name__} {x!r}"
+            f"{name}: {where} must be a Value, a number or a list of them, got {type(x).__name__} {x!r}"
         )
     return list(x)
 
 
 def _scalars(name: str, xs: Any, where: str) -> list[Value]:
     if not _is_sequence(xs):
-        raise TypeError(
-            f"{name}: {where} must be a list of class scores, got {type(xs).__name__} {xs!r}"
-        )
+        raise TypeError(f"{name}: {where} must be a list of class scores, got {type(xs).__name__} {xs!r}")
     out = []
     for j, x in enumerate(xs):
         if not _is_scalar(x):
-            raise TypeError(
-                f"{name}: {where}[{j}] must be a Value or a number, got {type(x).__name__} {x!r}"
-            )
+            raise TypeError(f"{name}: {where}[{j}] must be a Value or a number, got {type(x).__name__} {x!r}")
         out.append(x if isinstance(x, Value) else Value(x))
     return out
 

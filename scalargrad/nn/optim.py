@@ -320,10 +320,7 @@ class SGD(Optimizer):
         return self._buffers[_index(self.params, p)]
 
     def _settings(self) -> str:
-        return (
-            f"momentum={self.momentum!r}, weight_decay={self.weight_decay!r}, "
-            f"nesterov={self.nesterov!r}"
-        )
+        return f"momentum={self.momentum!r}, weight_decay={self.weight_decay!r}, nesterov={self.nesterov!r}"
 
 
 class Adam(Optimizer):
@@ -497,12 +494,12 @@ class AdamW(Adam):
 def _unique_parameters(params: Iterable[Value], name: str) -> tuple[Value, ...]:
     # A model (even an iterable one, like Sequential) is not its parameters.
     if isinstance(params, Value) or not isinstance(params, Iterable) or hasattr(params, "parameters"):
-        hint = " (wrap a single Value in a list)" if isinstance(params, Value) else (
-            " (for a model, pass model.parameters())" if hasattr(params, "parameters") else ""
+        hint = (
+            " (wrap a single Value in a list)"
+            if isinstance(params, Value)
+            else (" (for a model, pass model.parameters())" if hasattr(params, "parameters") else "")
         )
-        raise TypeError(
-            f"{name}: params must be an iterable of Values, got {type(params).__name__}{hint}"
-        )
+        raise TypeError(f"{name}: params must be an iterable of Values, got {type(params).__name__}{hint}")
     unique: dict[Value, None] = {}
     for i, p in enumerate(params):
         if not isinstance(p, Value):
@@ -567,7 +564,6 @@ def _non_negative(x: Any, name: str, what: str) -> float:
 def _learning_rate(x: Any, name: str, what: str) -> float:
     if not _is_number(x):
         raise TypeError(
-            f"{name}: {what} must be a number or a function of the step, "
-            f"got {type(x).__name__} {_show(x)}"
+            f"{name}: {what} must be a number or a function of the step, got {type(x).__name__} {_show(x)}"
         )
     return _non_negative(x, name, what)

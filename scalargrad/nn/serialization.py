@@ -42,8 +42,14 @@ from typing import Any, NamedTuple, Union
 from scalargrad.files import write_atomically
 
 __all__ = [
-    "FILE_FORMAT", "FILE_VERSION", "MAX_FILE_BYTES", "SavedState",
-    "encode", "decode", "write", "read",
+    "FILE_FORMAT",
+    "FILE_VERSION",
+    "MAX_FILE_BYTES",
+    "SavedState",
+    "encode",
+    "decode",
+    "write",
+    "read",
 ]
 
 #: The marker and version written into every parameter file.
@@ -106,7 +112,9 @@ def encode(state: Mapping[str, float], module: str) -> str:
         if not isinstance(name, str):
             raise TypeError(f"state's names must be strs, got {type(name).__name__} {name!r}")
         if isinstance(x, bool) or not isinstance(x, numbers.Real):
-            raise TypeError(f"state[{name!r}] must be a real number, got {type(x).__name__} {reprlib.repr(x)}")
+            raise TypeError(
+                f"state[{name!r}] must be a real number, got {type(x).__name__} {reprlib.repr(x)}"
+            )
         parameters[name] = _encode_number(float(x))
     document = {"format": FILE_FORMAT, "version": FILE_VERSION, "module": module, "parameters": parameters}
     return json.dumps(document, indent=1, allow_nan=False) + "\n"
@@ -287,8 +295,10 @@ def _check_kind(name: str, mode: int) -> None:
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
     kinds = [
-        (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
     ]
     kind = next((text for test, text in kinds if test(mode)), "a special file")
     raise ValueError(f"cannot load {name}: it is {kind}, not a regular file")

@@ -18,7 +18,6 @@ message, a short table, and not the helper's own source
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -124,7 +123,8 @@ def assert_second_derivative_matches(
         f"second derivatives of {name} do not match finite differences of its gradient "
         f"(eps={eps!r}, atol={atol!r}, rtol={rtol!r}):\n"
         + table(("derivative", "value", "analytic", "numeric", "difference"), rows, marks)
-        + "\n" + _describe(f, inputs)
+        + "\n"
+        + _describe(f, inputs)
     )
 
 
@@ -199,12 +199,16 @@ def assert_gradient_formula(
     else:
         names = [str(name) for name in names]
         if len(names) != len(points) or len(set(names)) != len(names):
-            raise ValueError(f"names must give {len(points)} different names, one per input, got {list(names)}")
+            raise ValueError(
+                f"names must give {len(points)} different names, one per input, got {list(names)}"
+            )
     leaves = [Value(x, label=name) for x, name in zip(points, names)]
     with sg.enable_grad():
         root = f(*leaves)
     if not isinstance(root, Value):
-        raise TypeError(f"{name_of(f)} must compute a Value from its inputs, got {type(root).__name__} {root!r}")
+        raise TypeError(
+            f"{name_of(f)} must compute a Value from its inputs, got {type(root).__name__} {root!r}"
+        )
     if not root.label:
         root.label = _result_name(f, names)
     expected = [float(e) for e in sg.gradients(root, leaves)]
@@ -234,7 +238,9 @@ _LARGE = 40  # nodes: a larger graph gets one explanation, without the forward p
 
 def _chain_rules(root: Value, wrong: list[str], explain: bool | int) -> list[str]:
     """The chain rule for each wrong partial, as :func:`scalargrad.explain` writes it."""
-    from scalargrad.viz.explanation import explain as chain_rule  # the drawings' layer, loaded on failure only
+    from scalargrad.viz.explanation import (
+        explain as chain_rule,  # the drawings' layer, loaded on failure only
+    )
 
     nodes = sg.topological_order(root)
     large = len(nodes) > _LARGE
@@ -259,7 +265,9 @@ def _real(x: Any, i: int) -> float:
         try:
             return float(x)
         except (TypeError, ValueError):
-            raise TypeError(f"input {i} must be a real number or a Value, got {type(x).__name__} {x!r}") from None
+            raise TypeError(
+                f"input {i} must be a real number or a Value, got {type(x).__name__} {x!r}"
+            ) from None
     return float(x)
 
 
@@ -305,9 +313,13 @@ def _partials(formula: Callable[..., Any], points: Sequence[float], names: Seque
     elif n == 1:
         values = [out]
     else:
-        raise TypeError(f"{name_of(formula)} must return {n} partial derivatives (a tuple or list), got {type(out).__name__} {out!r}")
+        raise TypeError(
+            f"{name_of(formula)} must return {n} partial derivatives (a tuple or list), got {type(out).__name__} {out!r}"
+        )
     if len(values) != n:
-        raise TypeError(f"{name_of(formula)} returned {len(values)} partial derivatives for {n} inputs ({', '.join(names)})")
+        raise TypeError(
+            f"{name_of(formula)} returned {len(values)} partial derivatives for {n} inputs ({', '.join(names)})"
+        )
     result = []
     for name, v in zip(names, values):
         if isinstance(v, Value):
@@ -316,6 +328,8 @@ def _partials(formula: Callable[..., Any], points: Sequence[float], names: Seque
             try:
                 v = float(v)
             except (TypeError, ValueError):
-                raise TypeError(f"{name_of(formula)} returned {type(v).__name__} {v!r} as the partial for {name}") from None
+                raise TypeError(
+                    f"{name_of(formula)} returned {type(v).__name__} {v!r} as the partial for {name}"
+                ) from None
         result.append(float(v))
     return result

@@ -120,7 +120,9 @@ def _binary(symbol: str, op: str, function: Callable[[Any, Any], Any]) -> list[_
     return [
         _Operation(f"a {symbol} b", "vv", op, f"{{a}} {symbol} {{b}}", function),
         _Operation(f"a {symbol} 2.0", "vc", op, f"{{a}} {symbol} {{c}}", function, _NUMBERS),
-        _Operation(f"2.0 {symbol} a", "cv", op, f"{{c}} {symbol} {{a}}", lambda a, c: function(c, a), _NUMBERS),
+        _Operation(
+            f"2.0 {symbol} a", "cv", op, f"{{c}} {symbol} {{a}}", lambda a, c: function(c, a), _NUMBERS
+        ),
     ]
 
 
@@ -273,7 +275,8 @@ def _local(operation: _Operation, a: float, b: float | None) -> float | None:
 def _programs(draw: Any, operations: Sequence[_Operation], n_inputs: int, max_steps: int) -> _Program:
     """A random program over ``operations``: operands are drawn newest first, so a failure shrinks to a chain."""
     inputs = tuple(
-        draw(st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False, allow_subnormal=False)) for _ in range(n_inputs)
+        draw(st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False, allow_subnormal=False))
+        for _ in range(n_inputs)
     )
     values = list(inputs)
     steps: list[_Step] = []
@@ -292,7 +295,9 @@ def _programs(draw: Any, operations: Sequence[_Operation], n_inputs: int, max_st
     return _Program(inputs, tuple(steps))
 
 
-def _draw_step(draw: Any, operation: _Operation, order: list[int], values: list[float]) -> tuple[_Step, float] | None:
+def _draw_step(
+    draw: Any, operation: _Operation, order: list[int], values: list[float]
+) -> tuple[_Step, float] | None:
     """One step of ``operation`` on drawn operands among those where it is wanted; None if there are none."""
     if operation.kind in ("vc", "cv"):
         c = draw(st.sampled_from(operation.numbers))
@@ -424,7 +429,9 @@ class Defect:
         paths = write_frames(frames, folder, "svg")
         paths.append(write_stepper(frames, folder / "steps.html", title=self.title))
         if self.node is not None and self.node != "y":
-            paths.append(write(draw(self.program.graph(), highlight=self.node), folder / "first-difference.svg"))
+            paths.append(
+                write(draw(self.program.graph(), highlight=self.node), folder / "first-difference.svg")
+            )
         return paths
 
 
@@ -466,7 +473,9 @@ class EngineReport:
     def __str__(self) -> str:
         lines = [f"scalargrad check: {self.engine}"]
         lines += textwrap.wrap(
-            f"supported, and checked ({len(self.supported)}): {', '.join(self.supported)}", _WIDTH, subsequent_indent="  "
+            f"supported, and checked ({len(self.supported)}): {', '.join(self.supported)}",
+            _WIDTH,
+            subsequent_indent="  ",
         )
         if self.unsupported:
             lines.append(f"not supported, so not checked ({len(self.unsupported)}):")
@@ -482,7 +491,9 @@ class EngineReport:
                 text = str(defect).splitlines()
                 lines.append(f"{k}. {text[0]}")
                 lines += [f"   {line}" for line in text[1:]]
-            lines.append(f"result: {len(self.defects)} defect{'s' if len(self.defects) != 1 else ''} ({self.seconds:.1f} s)")
+            lines.append(
+                f"result: {len(self.defects)} defect{'s' if len(self.defects) != 1 else ''} ({self.seconds:.1f} s)"
+            )
         else:
             lines.append(f"result: conforms (no defects, {self.seconds:.1f} s)")
         return "\n".join(lines)
@@ -551,7 +562,9 @@ def _check_class(cls: Any) -> _Engine:
     try:
         node = cls(1.5)
     except Exception as error:
-        raise NotAnEngine(f"{cls.__qualname__} is not constructible from a number: {cls.__qualname__}(1.5) raised {_short(error)}") from None
+        raise NotAnEngine(
+            f"{cls.__qualname__} is not constructible from a number: {cls.__qualname__}(1.5) raised {_short(error)}"
+        ) from None
     for attribute in ("data", "grad"):
         try:
             float(getattr(node, attribute))
@@ -582,8 +595,11 @@ def _probe(engine: _Engine, operations: list[_Operation]) -> tuple[list[_Operati
     for operation in operations:
         number = operation.numbers[0] if operation.numbers else None
         a, b = next(
-            ((a, b) for a, b in ((1.5, 0.5), (0.5, 1.5), (0.25, 2.0), (-0.5, 1.5))
-             if _local(operation, a, b if operation.kind == "vv" else number) is not None),
+            (
+                (a, b)
+                for a, b in ((1.5, 0.5), (0.5, 1.5), (0.25, 2.0), (-0.5, 1.5))
+                if _local(operation, a, b if operation.kind == "vv" else number) is not None
+            ),
             (1.5, 0.5),
         )
         try:
@@ -718,7 +734,9 @@ def _compare(engine: _Engine, program: _Program, structural: bool = False) -> No
     ]
     name = names[slot]
     if slot == program.size - 1:
-        title = f"after y.backward(), {name}.grad is {number(got)}, not 1: the chain rule starts from ∂y/∂y = 1"
+        title = (
+            f"after y.backward(), {name}.grad is {number(got)}, not 1: the chain rule starts from ∂y/∂y = 1"
+        )
         detail = ""
     else:
         title = (
@@ -740,7 +758,9 @@ def _compare(engine: _Engine, program: _Program, structural: bool = False) -> No
     )
 
 
-def _hint(program: _Program, names: dict[int, str], slot: int, good: dict[int, bool], structural: bool) -> str:
+def _hint(
+    program: _Program, names: dict[int, str], slot: int, good: dict[int, bool], structural: bool
+) -> str:
     """Why a node whose consumers' gradients are all right can still get a wrong one."""
     consumers = [
         (k + len(program.inputs), step.operands.count(slot))
@@ -806,14 +826,22 @@ def _repeated(engine: _Engine, program: _Program, zero_grad: bool) -> None:
             first = slot
             break
     rows = [
-        (names[s], program.formula(s, names), number(grad(once, s)), number(2.0 * grad(once, s)), number(grad(twice, s)))
+        (
+            names[s],
+            program.formula(s, names),
+            number(grad(once, s)),
+            number(2.0 * grad(once, s)),
+            number(grad(twice, s)),
+        )
         for s in reversed(order)
     ]
     marks = [s == first for s in reversed(order)]
     # the interior nodes that kept the first pass's gradient and passed the total on
     kept = [
-        s for s in reversed(order)
-        if len(program.inputs) <= s < program.size - 1 and grad(once, s) != 0.0
+        s
+        for s in reversed(order)
+        if len(program.inputs) <= s < program.size - 1
+        and grad(once, s) != 0.0
         and fits(grad(twice, s), grad(once, s), scale.get(expected_nodes[s], 0.0))[1]
     ]
     if kept:
@@ -825,13 +853,17 @@ def _repeated(engine: _Engine, program: _Program, zero_grad: bool) -> None:
             "at the start of backward() (the inputs may go on accumulating, as in PyTorch)"
         )
     else:
-        why = "one backward() must give the same gradients as the first, added to the inputs' or in their place"
+        why = (
+            "one backward() must give the same gradients as the first, added to the inputs' or in their place"
+        )
     raise _GradientMismatch(
         Defect(
             "repeated",
             "backward() twice: the inputs' gradients are neither one pass's nor twice that",
             source=program.source(engine.name, backward=2),
-            table=table(("node", "computed as", "grad after one pass", "twice that", "after two passes"), rows, marks),
+            table=table(
+                ("node", "computed as", "grad after one pass", "twice that", "after two passes"), rows, marks
+            ),
             node=names[first] if first is not None else None,
             detail=why,
             program=program,
@@ -854,7 +886,8 @@ def _zeroed(engine: _Engine, program: _Program) -> None:
     expected, _, scale = _expected(program)
     names = program.names()
     wrong = [
-        s for s in program.reachable()
+        s
+        for s in program.reachable()
         if s < len(program.inputs)
         and not _grad_close(engine.number(slots[s], "grad"), expected[s].grad, scale.get(expected[s], 0.0))
     ]
@@ -864,14 +897,19 @@ def _zeroed(engine: _Engine, program: _Program) -> None:
             Defect(
                 "zero_grad",
                 "zero_grad() on every node, then backward(), does not give one pass's gradients",
-                source=program.source(engine.name, backward=2) + "\nfor node in (" + ", ".join(names[s] for s in program.reachable()) + "): node.zero_grad()\ny.backward()",
+                source=program.source(engine.name, backward=2)
+                + "\nfor node in ("
+                + ", ".join(names[s] for s in program.reachable())
+                + "): node.zero_grad()\ny.backward()",
                 table=table(("input", "grad (expected)", "grad (engine)"), rows, [True] * len(rows)),
                 program=program,
             )
         )
 
 
-def _search(strategy: SearchStrategy[_Program], check: Callable[[_Program], None], examples: int) -> Defect | None:
+def _search(
+    strategy: SearchStrategy[_Program], check: Callable[[_Program], None], examples: int
+) -> Defect | None:
     """The smallest program hypothesis finds for which ``check`` raises, as a Defect; None if none is found."""
 
     @settings(
@@ -896,7 +934,9 @@ def _search(strategy: SearchStrategy[_Program], check: Callable[[_Program], None
 
 def _seed(engine: _Engine, supported: list[_Operation]) -> Defect | None:
     """y = x0 * x1 (or the first two-node operation there is), y.backward(): the defect if y.grad is not 1."""
-    first = next((o for o in supported if o.key == "a * b"), None) or next((o for o in supported if o.kind == "vv"), None)
+    first = next((o for o in supported if o.key == "a * b"), None) or next(
+        (o for o in supported if o.kind == "vv"), None
+    )
     if first is None:
         return None
     program = _Program((1.5, 0.5), (_Step(first, (0, 1)),))
@@ -923,7 +963,7 @@ def _deep(engine: _Engine, supported: list[_Operation], length: int) -> tuple[De
     try:
         x = engine.make(0.3)
         y = x
-        for k in range(length // 2):
+        for _ in range(length // 2):
             y = (y + half) * factor
         y.backward()
         got = engine.number(x, "grad")
@@ -944,7 +984,9 @@ def _deep(engine: _Engine, supported: list[_Operation], length: int) -> tuple[De
         return Defect(
             "deep",
             f"the gradient at the start of {described} is wrong",
-            table=table(("input", "grad (expected)", "grad (engine)"), [("x0", number(expected), number(got))], [True]),
+            table=table(
+                ("input", "grad (expected)", "grad (engine)"), [("x0", number(expected), number(got))], [True]
+            ),
         ), described
     return None, f"{described}: {time.perf_counter() - started:.2f} s"
 
@@ -1032,8 +1074,12 @@ def check_engine(
     seeded = _seed(engine, supported)
     if seeded is not None:
         return EngineReport(
-            engine.qualified, [operation.key for operation in supported], unsupported, [seeded],
-            _conventions(engine, supported), ["the seed: y.grad after y.backward() (every other check skipped)"],
+            engine.qualified,
+            [operation.key for operation in supported],
+            unsupported,
+            [seeded],
+            _conventions(engine, supported),
+            ["the seed: y.grad after y.backward() (every other check skipped)"],
             time.perf_counter() - started,
         )
     # 1. each operation alone: one step on x0 and x1 (x0 * x0 among them)
@@ -1052,7 +1098,9 @@ def check_engine(
         found = _search(_programs(passed, 3, 10), graph_check, max_examples)
         if found is not None:
             defects.append(found)
-        checks.append(f"random graphs of up to 10 operations over the {len(passed)} that passed alone: {max_examples} examples")
+        checks.append(
+            f"random graphs of up to 10 operations over the {len(passed)} that passed alone: {max_examples} examples"
+        )
     # 3. a deep chain
     found, described = _deep(engine, supported, deep)
     if found is not None:

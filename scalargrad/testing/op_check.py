@@ -25,7 +25,7 @@ whatever the step). The message says which, with the numbers as a short table.
 ... def isru(x):
 ...     return x / (1 + x * x) ** 0.5
 >>> check_op(isru, max_examples=20)
->>> unregister("isru_doc")
+>>> sg.op.unregister("isru_doc")
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 import scalargrad as sg
-from scalargrad.operation import Interval, Op, OpFunction, lookup, unregister
+from scalargrad.operation import Interval, Op, OpFunction, lookup
 from scalargrad.testing._report import close, number, table
 
 __all__ = ["check_op"]
 
-_STEPS = tuple(10.0 ** -k for k in range(1, 10))  # the central differences of the step table
+_STEPS = tuple(10.0**-k for k in range(1, 10))  # the central differences of the step table
 _SIMPLE = (0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0)  # drawn often: where kinks and edges tend to be
 
 
@@ -94,7 +94,7 @@ def check_op(
     ...
     AssertionError: check_op(sine_doc): the derivative rule cannot be differentiated: ...math.cos...
     ...
-    >>> unregister("sine_doc")
+    >>> sg.op.unregister("sine_doc")
     """
     __tracebackhide__ = True
     subject = _Subject.make(fn, domain, reference, params, n_inputs, bound, rtol, atol)
@@ -177,7 +177,11 @@ def _richardson(g: Callable[[float], float], x: float, h: float) -> tuple[float,
 
 
 def _numeric(
-    g: Callable[[float], float], x: float, h: float, complex_g: Callable[[complex], complex] | None, steps: int = 6
+    g: Callable[[float], float],
+    x: float,
+    h: float,
+    complex_g: Callable[[complex], complex] | None,
+    steps: int = 6,
 ) -> list[_Numeric]:
     """Estimates of g'(x), best first: Richardson at step h and ``steps - 1`` smaller ones, ranked by their error estimates."""
     found = []
@@ -195,7 +199,11 @@ def _numeric(
         cs = _complex_step(complex_g, x)
         # Trusted only where it agrees with a Richardson estimate: abs() or a
         # comparison on a complex number can make it quietly wrong.
-        if cs is not None and found and abs(cs - found[0].value) <= 1e3 * found[0].error + 1e-7 * (1.0 + abs(cs)):
+        if (
+            cs is not None
+            and found
+            and abs(cs - found[0].value) <= 1e3 * found[0].error + 1e-7 * (1.0 + abs(cs))
+        ):
             found.insert(0, _Numeric(cs, 0.0, "complex step"))
     return found
 
@@ -251,7 +259,9 @@ class _Subject:
     ) -> _Subject:
         function = lookup(fn) if isinstance(fn, str) else fn
         if not isinstance(function, OpFunction):
-            raise TypeError(f"check_op() takes an op made with sg.op (or an op's name), got {type(fn).__name__} {fn!r}")
+            raise TypeError(
+                f"check_op() takes an op made with sg.op (or an op's name), got {type(fn).__name__} {fn!r}"
+            )
         if reference is not None and not callable(reference):
             raise TypeError(f"check_op(reference=...) must be a function of the inputs, got {reference!r}")
         if not (isinstance(bound, (int, float)) and bound > 0):
@@ -271,9 +281,22 @@ class _Subject:
             domains = [(float(lo), float(hi))] * arity  # type: ignore[arg-type]
         for lo, hi in domains:
             if not lo < hi:
-                raise ValueError(f"check_op(domain=...): an interval (low, high) needs low < high, got {(lo, hi)}")
+                raise ValueError(
+                    f"check_op(domain=...): an interval (low, high) needs low < high, got {(lo, hi)}"
+                )
         boxes = [_box(lo, hi, float(bound)) for lo, hi in domains]
-        return cls(function, op, arity, boxes, tuple(op.kinks), reference, tuple(float(p) for p in params), rtol, atol, domains)
+        return cls(
+            function,
+            op,
+            arity,
+            boxes,
+            tuple(op.kinks),
+            reference,
+            tuple(float(p) for p in params),
+            rtol,
+            atol,
+            domains,
+        )
 
     # ---- where inputs lie
 
@@ -283,7 +306,9 @@ class _Subject:
             # the simple numbers where kinks and edges tend to be, as well as any float
             simple = [x for x in _SIMPLE if low <= x <= high and self.room(x, box) > 0.0]
             anything = st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
-            return (st.sampled_from(simple) | anything if simple else anything).filter(lambda x: self.room(x, box) > 0.0)
+            return (st.sampled_from(simple) | anything if simple else anything).filter(
+                lambda x: self.room(x, box) > 0.0
+            )
 
         return st.tuples(*[one(box) for box in self.boxes])
 
@@ -353,13 +378,15 @@ class _Subject:
             if not math.isfinite(d):
                 raise _Outside(xs, position=i, detail=f"the derivative with respect to x{i} is {d}")
         for i in range(self.arity):
-            if not self.agrees(g[i], lambda steps: self.numeric_first(xs, i, steps)):
+            if not self.agrees(g[i], lambda steps: self.numeric_first(xs, i, steps)):  # noqa: B023 - called at once
                 raise _First(xs, position=i)
         for i in range(self.arity):
             tangent = [1.0 if k == i else 0.0 for k in range(self.arity)]
             _, forward = sg.jvp(self.call, tuple(xs), tuple(tangent))
             if not close(float(forward), g[i], 1e-9, 1e-12):
-                raise _Forward(xs, position=i, detail=f"forward mode gives {forward!r}, reverse mode {g[i]!r}")
+                raise _Forward(
+                    xs, position=i, detail=f"forward mode gives {forward!r}, reverse mode {g[i]!r}"
+                )
         if not second:
             return
         for i in range(self.arity):
@@ -368,7 +395,7 @@ class _Subject:
             except TypeError as error:
                 raise _NotDifferentiable(xs, position=i, detail=str(error)) from None
             for j, h in enumerate(row):
-                if not self.agrees(float(h), lambda steps: self.numeric_second(xs, i, j, steps)):
+                if not self.agrees(float(h), lambda steps: self.numeric_second(xs, i, j, steps)):  # noqa: B023
                     raise _Second(xs, position=i, second=j)
 
     def agrees(self, analytic: float, numeric: Callable[[int], list[_Numeric]]) -> bool:
@@ -409,9 +436,8 @@ class _Subject:
         if isinstance(failure, _Reference):
             y, r = float(self.value(*xs)), float(self.reference(*xs))  # type: ignore[misc]
             rows = [("value", number(y), number(r), number(abs(y - r)))]
-            return (
-                f"check_op({name}): the value differs from the reference\n  {found}\n"
-                + table(("", "op", "reference", "difference"), rows, [True])
+            return f"check_op({name}): the value differs from the reference\n  {found}\n" + table(
+                ("", "op", "reference", "difference"), rows, [True]
             )
         if isinstance(failure, _Forward):
             return f"check_op({name}): forward mode differs from reverse mode: {failure.detail}\n  {found}"
@@ -459,7 +485,16 @@ class _Subject:
         best = numeric[0] if numeric else _Numeric(math.nan, math.nan, "none")
         summary = table(
             ("derivative", "at", rule.replace("the ", ""), "numeric", "difference", "numeric by"),
-            [(what, number(x), number(analytic), number(best.value), number(abs(analytic - best.value)), best.method)],
+            [
+                (
+                    what,
+                    number(x),
+                    number(analytic),
+                    number(best.value),
+                    number(abs(analytic - best.value)),
+                    best.method,
+                )
+            ],
             [True],
         )
         tol = self.atol + self.rtol * abs(best.value)
@@ -475,7 +510,8 @@ class _Subject:
             return (
                 f"check_op({name}): x{i} = {x!r} is at or near a kink: the slope from the left and from the right differ"
                 f"{where}\n  declare it (kinks=(...)) so inputs keep away from it, or narrow the domain\n  {found}\n"
-                + summary + "\n"
+                + summary
+                + "\n"
                 + table(("side", "numeric"), [("left", number(left)), ("right", number(right))])
             )
         errors = []
@@ -494,14 +530,14 @@ class _Subject:
         # a consistent error: the central differences settle (two neighbouring steps agree far more
         # closely than either agrees with the rule), and they settle away from the rule
         settled = [
-            k for k in range(len(differences) - 1)
-            if math.isfinite(differences[k]) and math.isfinite(differences[k + 1])
+            k
+            for k in range(len(differences) - 1)
+            if math.isfinite(differences[k])
+            and math.isfinite(differences[k + 1])
             and abs(differences[k] - differences[k + 1]) <= 0.01 * errors[k + 1]
         ]
         if agreeing or not settled:
-            verdict = (
-                "the finite difference is the problem here, not necessarily the derivative: its error changes with the step"
-            )
+            verdict = "the finite difference is the problem here, not necessarily the derivative: its error changes with the step"
             advice = "  the op may be too steep or too noisy here to check numerically; narrow the domain, or loosen rtol/atol"
         else:
             verdict = (

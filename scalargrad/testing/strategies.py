@@ -150,7 +150,9 @@ class _Constant(_Node):
 class _Call(_Node):
     """``name(arguments...)``, by a function that takes Values or floats."""
 
-    def __init__(self, name: str, function: Callable[..., Scalar], arguments: list[_Node], bound: float) -> None:
+    def __init__(
+        self, name: str, function: Callable[..., Scalar], arguments: list[_Node], bound: float
+    ) -> None:
         self.name, self.function, self.arguments, self.bound = name, function, arguments, bound
 
     def children(self) -> Sequence[_Node]:
@@ -282,10 +284,7 @@ def op_names(smooth_only: bool = False) -> tuple[str, ...]:
     >>> "tanh" in op_names(smooth_only=True), "relu" in op_names(smooth_only=True), "relu" in op_names()
     (True, False, True)
     """
-    return tuple(
-        name for name, function in registry().items()
-        if not (smooth_only and function.op.kinks)
-    )
+    return tuple(name for name, function in registry().items() if not (smooth_only and function.op.kinks))
 
 
 def __getattr__(name: str) -> Any:
@@ -336,12 +335,18 @@ def _into_domain(e: _Node, domain: tuple[float, float], room: float) -> _Node:
     if math.isinf(low) and math.isinf(high):
         return e
     if math.isinf(high):  # low + (1 + e**2)
-        return _Binary("+", _Constant(low), _one_plus_square(e), abs(low) + 1.0 + e.bound**2) if low else _one_plus_square(e)
+        return (
+            _Binary("+", _Constant(low), _one_plus_square(e), abs(low) + 1.0 + e.bound**2)
+            if low
+            else _one_plus_square(e)
+        )
     if math.isinf(low):  # high - (1 + e**2)
         return _Binary("-", _Constant(high), _one_plus_square(e), abs(high) + 1.0 + e.bound**2)
     # middle + (high - low) * 0.45 * 2e / (1 + e**2): 2e/(1 + e²) lies in [-1, 1]
     middle, half = (low + high) / 2.0, (high - low) * 0.45
-    squashed = _Binary("/", _Binary("*", _Constant(2.0 * half), e, 2.0 * half * e.bound), _one_plus_square(e), half)
+    squashed = _Binary(
+        "/", _Binary("*", _Constant(2.0 * half), e, 2.0 * half * e.bound), _one_plus_square(e), half
+    )
     return _Binary("+", _Constant(middle), squashed, abs(middle) + half) if middle else squashed
 
 
@@ -450,7 +455,9 @@ class Expression:
             values[index] = x
         given = [v for v in values if v is not None]
         if len(values) != self.n_inputs or len(given) != self.n_inputs:
-            raise TypeError(f"graph() needs the {self.n_inputs} inputs x0 to x{self.n_inputs - 1}, got {len(xs) + len(named)}")
+            raise TypeError(
+                f"graph() needs the {self.n_inputs} inputs x0 to x{self.n_inputs - 1}, got {len(xs) + len(named)}"
+            )
         leaves = [Value(float(v), label=f"x{i}") for i, v in enumerate(given)]
         memo: dict[int, Any] = {}
         out = self._root.evaluate(leaves, memo)
@@ -559,7 +566,9 @@ def _nested(draw: Any, drawer: _Drawer, depth: int, budget: float) -> _Node:
 class _Drawer:
     """Draws expressions top-down, each node within a magnitude budget, reusing finished nodes when ``share``."""
 
-    def __init__(self, n_inputs: int, max_depth: int, ops: tuple[str, ...], input_bound: float, share: bool = True) -> None:
+    def __init__(
+        self, n_inputs: int, max_depth: int, ops: tuple[str, ...], input_bound: float, share: bool = True
+    ) -> None:
         self.n_inputs, self.max_depth, self.ops = n_inputs, max_depth, ops
         self.input_bound = input_bound
         self.share = share
@@ -603,7 +612,11 @@ class _Drawer:
         name = draw(st.sampled_from(eligible))
         outer, self.reach = self.reach, depth
         draw_op: Callable[[Any, int, float], _Node] | None = getattr(self, "draw_" + name, None)
-        made = self.draw_any(draw, depth + 1, budget, name) if draw_op is None else draw_op(draw, depth + 1, budget)
+        made = (
+            self.draw_any(draw, depth + 1, budget, name)
+            if draw_op is None
+            else draw_op(draw, depth + 1, budget)
+        )
         height = self.reach - depth + 1  # levels of operations, this one included
         self.reach = max(outer, self.reach)
         if made.children():
@@ -668,7 +681,9 @@ class _Drawer:
             base = self.node(draw, depth, budget ** (1.0 / k))
             return _Power(base, _Constant(k), base.bound**k)
         if kind == "real":  # (1 + e**2)**c
-            c = draw(st.sampled_from([c for c in (0.5, -0.5, 1.5, -1.5) if c < 0 or budget**(1 / c) >= 2.0]))
+            c = draw(
+                st.sampled_from([c for c in (0.5, -0.5, 1.5, -1.5) if c < 0 or budget ** (1 / c) >= 2.0])
+            )
             room = min(budget ** (1.0 / c), _MAX_MAGNITUDE) if c > 0 else _MAX_MAGNITUDE
             base = _one_plus_square(self.node(draw, depth, math.sqrt(room - 1.0)))
             bound = base.bound**c if c > 0 else 1.0

@@ -29,8 +29,18 @@ if TYPE_CHECKING:
     from scalargrad.viz.forward_drawing import forward_backward_frames, forward_frames
 
 __all__ = [
-    "Explanation", "ForwardTrace", "Trace", "draw", "explain", "explain_forward", "forward_backward_frames",
-    "forward_frames", "forward_trace", "path_view", "step_frames", "trace",
+    "Explanation",
+    "ForwardTrace",
+    "Trace",
+    "draw",
+    "explain",
+    "explain_forward",
+    "forward_backward_frames",
+    "forward_frames",
+    "forward_trace",
+    "path_view",
+    "step_frames",
+    "trace",
 ]
 
 _NEEDS_GRAPHVIZ = ("draw", "path_view", "step_frames", "forward_frames", "forward_backward_frames")
@@ -65,5 +75,7 @@ def _missing_graphviz(name: str) -> Any:
         )
 
     needs_graphviz.__name__ = name
-    needs_graphviz.__doc__ = f"Stands in for ``{name}``, which needs graphviz: calling it says how to install it."
+    needs_graphviz.__doc__ = (
+        f"Stands in for ``{name}``, which needs graphviz: calling it says how to install it."
+    )
     return needs_graphviz

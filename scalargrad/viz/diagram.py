@@ -195,7 +195,9 @@ class Diagram:
         written: str | None = self._index.get(key)
         if written is None:
             target = self.nodes[edge.target].index
-            written = self._index[key] = _derivative(self.trace, self._writer(style, False), target, edge.operand, style)
+            written = self._index[key] = _derivative(
+                self.trace, self._writer(style, False), target, edge.operand, style
+            )
         return written
 
     def position(self, name: str) -> int:
@@ -461,7 +463,9 @@ class Diagram:
         if isinstance(position, bool) or not isinstance(position, int):
             raise TypeError(f"Diagram.{method}() takes a position in .nodes (an int), got {given(position)}")
         if not -len(self.nodes) <= position < len(self.nodes):
-            raise IndexError(f"Diagram.{method}(): no node at position {position} (the diagram has {len(self.nodes)})")
+            raise IndexError(
+                f"Diagram.{method}(): no node at position {position} (the diagram has {len(self.nodes)})"
+            )
 
 
 def diagram(root: Value | Trace, collapse: bool = False) -> Diagram:
@@ -481,9 +485,7 @@ def diagram(root: Value | Trace, collapse: bool = False) -> Diagram:
 
 
 def _diagram(record: Trace, collapse: bool) -> Diagram:
-    shown = [
-        i for i, node in enumerate(record.nodes) if i == record.root or not collapse or node.label
-    ]
+    shown = [i for i, node in enumerate(record.nodes) if i == record.root or not collapse or node.label]
     return _Builder(record, shown, collapse).build()
 
 
@@ -543,7 +545,8 @@ class _Writer:
         if found is None:
             parents = self.nodes[index].parents
             found = self.arguments[index] = (
-                [self.operand(p) for p in parents], [self.nodes[p].data for p in parents]
+                [self.operand(p) for p in parents],
+                [self.nodes[p].data for p in parents],
             )
         return found
 
@@ -569,8 +572,7 @@ class _Writer:
                 continue
             # Undrawn interior parents are written into this formula: write them first.
             missing = [
-                p for p in nodes[i].parents
-                if p not in written and p not in drawn and not nodes[p].is_leaf
+                p for p in nodes[i].parents if p not in written and p not in drawn and not nodes[p].is_leaf
             ]
             if missing:
                 stack.extend(missing)
@@ -578,7 +580,9 @@ class _Writer:
             stack.pop()
             node = nodes[i]
             assert node.op is not None
-            written[i] = op_expression(node.op, node.params, [self.operand(p) for p in node.parents], self.style)
+            written[i] = op_expression(
+                node.op, node.params, [self.operand(p) for p in node.parents], self.style
+            )
         return written[index]
 
 
@@ -630,7 +634,12 @@ class _Builder:
             position = self.position[index]
             ordered = sorted(outgoing[position], key=lambda e: -edges[e].target)
             terms = tuple(
-                Term(e, nodes[edges[e].target].grad, edges[e].derivative, _product(nodes[edges[e].target].grad, edges[e]))
+                Term(
+                    e,
+                    nodes[edges[e].target].grad,
+                    edges[e].derivative,
+                    _product(nodes[edges[e].target].grad, edges[e]),
+                )
                 for e in ordered
             )
             steps.append(DiagramStep(position, record.nodes[index].grad, terms))

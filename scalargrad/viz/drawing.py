@@ -107,7 +107,8 @@ def _dot_failed(error: subprocess.CalledProcessError, what: str) -> RenderError:
     said = (stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else str(stderr)).strip()
     said = " ".join(said.split())[:300]
     return RenderError(
-        f"graphviz's dot could not render {what} (exit status {error.returncode})" + (f": {said}" if said else "")
+        f"graphviz's dot could not render {what} (exit status {error.returncode})"
+        + (f": {said}" if said else "")
     )
 
 
@@ -189,7 +190,9 @@ def draw(
     check_bool(edge_labels, "edge_labels", "draw")
     check_bool(collapse, "collapse", "draw")
     if highlight is not None and not isinstance(highlight, str):
-        raise TypeError(f"draw() takes the name of a node (a str) or None as highlight, got {given(highlight)}")
+        raise TypeError(
+            f"draw() takes the name of a node (a str) or None as highlight, got {given(highlight)}"
+        )
     d = _diagram(_traced(root), collapse)
     look = _Look(known=range(len(d.nodes)) if show_grad else ())
     if highlight is not None:
@@ -249,7 +252,9 @@ def step_frames(
     captions += [d.step_caption(step) for step in d.steps]
     # Numbered as the stepper page numbers them: "frame 1/9" is its "frame 1 of 9".
     total = len(captions)
-    titled = [_shortened(f"frame {k + 1}/{total}  {caption}", MAX_TEXT_CHARS) for k, caption in enumerate(captions)]
+    titled = [
+        _shortened(f"frame {k + 1}/{total}  {caption}", MAX_TEXT_CHARS) for k, caption in enumerate(captions)
+    ]
     width = max(len(text) for text in titled)
     frames = [Frame(sheet.draw(_Look(caption=titled[0], caption_chars=width)), captions[0])]
     known: set[int] = set()
@@ -279,7 +284,9 @@ def _traced(root: Value | Trace) -> Trace:
 
 def _check_rankdir(rankdir: object, function: str) -> str:
     if not isinstance(rankdir, str):
-        raise TypeError(f"{function}() takes one of {', '.join(map(repr, RANKDIRS))} as rankdir, got {given(rankdir)}")
+        raise TypeError(
+            f"{function}() takes one of {', '.join(map(repr, RANKDIRS))} as rankdir, got {given(rankdir)}"
+        )
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
     return rankdir
@@ -345,11 +352,22 @@ class _Sheet:
         graph = Picture(
             name="scalargrad",
             graph_attr={
-                "rankdir": self.rankdir, "bgcolor": "white", "fontname": FONT, "fontsize": str(FONT_SIZE),
-                "nodesep": "0.5", "ranksep": "0.5", "labelloc": "t",
+                "rankdir": self.rankdir,
+                "bgcolor": "white",
+                "fontname": FONT,
+                "fontsize": str(FONT_SIZE),
+                "nodesep": "0.5",
+                "ranksep": "0.5",
+                "labelloc": "t",
             },
             node_attr={"shape": "plain", "fontname": FONT, "fontsize": str(FONT_SIZE)},
-            edge_attr={"fontname": FONT, "fontsize": str(FONT_SIZE - 1), "color": EDGE, "fontcolor": MUTED, "arrowsize": "0.7"},
+            edge_attr={
+                "fontname": FONT,
+                "fontsize": str(FONT_SIZE - 1),
+                "color": EDGE,
+                "fontcolor": MUTED,
+                "arrowsize": "0.7",
+            },
         )
         if look.caption:
             graph.attr(label=_caption_label(look.caption, look.caption_chars))
@@ -385,14 +403,20 @@ class _Sheet:
         if self.show_grad:
             known = position in look.known
             background = USED_FILL if position in look.used_nodes else None
-            rows.append(_number_row("grad", self.grads[position] if known else None, name_width, number_width, background))
+            rows.append(
+                _number_row(
+                    "grad", self.grads[position] if known else None, name_width, number_width, background
+                )
+            )
         return (
             f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{_CELL_PADDING}" '
             f'COLOR="{line}" BGCOLOR="{fill}">' + "".join(rows) + "</TABLE>>"
         )
 
 
-def _number_row(name: str, text: str | None, name_width: int, width: int, background: str | None = None) -> str:
+def _number_row(
+    name: str, text: str | None, name_width: int, width: int, background: str | None = None
+) -> str:
     """A row of a node: its name in grey, then ``text`` (escaped already; ``None`` shows ``?``)."""
     colour = MUTED if text is None else INK
     height = FONT_SIZE + 2 * _CELL_PADDING + 2

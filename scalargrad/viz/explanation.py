@@ -170,10 +170,14 @@ def _derivation(d: Diagram, wrt: str, style: Style, forward: bool) -> list[_Bloc
     times = f" {style.times} "
     chains = [times.join(partial(e) for e in reversed(path)) for path in listed]
     if count > len(listed):
-        chains.append(f"\\ldots ({count - len(listed)} more)" if style.latex else f"… ({count - len(listed)} more)")
+        chains.append(
+            f"\\ldots ({count - len(listed)} more)" if style.latex else f"… ({count - len(listed)} more)"
+        )
     if chains == [symbol]:
         # One edge straight to the root: the gradient is that edge's local derivative.
-        blocks.append(_Heading(("Chain rule: ", root_name, " is made from ", wrt, " directly, by one local derivative")))
+        blocks.append(
+            _Heading(("Chain rule: ", root_name, " is made from ", wrt, " directly, by one local derivative"))
+        )
     else:
         blocks.append(_Heading((f"Chain rule, along the {count} {plural} from ", wrt, " to ", root_name)))
         equation(symbol, " + ".join(chains))
@@ -244,9 +248,20 @@ def _markdown(blocks: list[_Block]) -> str:
 
 
 _LATEX_TEXT = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-    "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
-    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': r"\textquotedbl{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "%": r"\%",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    '"': r"\textquotedbl{}",
 }
 _LATEX_SPECIAL = re.compile("[" + re.escape("".join(_LATEX_TEXT)) + "]")
 
@@ -270,9 +285,7 @@ def _markdown_text(name: str) -> str:
     >>> print(_markdown_text("<img src=x onerror=alert(1)> *a*"))
     &lt;img src\=x onerror\=alert\(1\)&gt; \*a\*
     """
-    return _MARKDOWN_SPECIAL.sub(
-        lambda m: _MARKDOWN_ENTITIES.get(m.group(), "\\" + m.group()), visible(name)
-    )
+    return _MARKDOWN_SPECIAL.sub(lambda m: _MARKDOWN_ENTITIES.get(m.group(), "\\" + m.group()), visible(name))
 
 
 def _math_for_html(body: str) -> str:

@@ -103,8 +103,16 @@ class Style:
 
 
 _LATEX_ESCAPES = {
-    "_": r"\_", "^": r"\^{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "{": r"\{", "}": r"\}", "~": r"\~{}", "\\": r"\backslash{}",
+    "_": r"\_",
+    "^": r"\^{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\~{}",
+    "\\": r"\backslash{}",
 }
 
 TEXT = Style(times="×", latex=False)
@@ -193,12 +201,15 @@ def _own_params(function: OpFunction | None, params: Mapping[str, float], style:
     if function is None:
         return ()
     return tuple(
-        style.number(params[name]) for name, default in function.parameters
+        style.number(params[name])
+        for name, default in function.parameters
         if name in params and params[name] != default
     )
 
 
-def op_expression(op: str, params: Mapping[str, float], operands: Sequence[Expr], style: Style = TEXT) -> Expr:
+def op_expression(
+    op: str, params: Mapping[str, float], operands: Sequence[Expr], style: Style = TEXT
+) -> Expr:
     """The formula of a node made by ``op`` (a trace record's op name) from its parents ``operands``.
 
     How each op is written comes from its definition (its :class:`~scalargrad.operation.Notation`
@@ -302,7 +313,9 @@ def _written(root: Value, names: Mapping[Value, Expr], style: Style) -> Expr:
         params = node.op.params()
         children = [written[p] for p in node.parents]
         simpler = _simplified(node.op.name, params, children, style)
-        written[node] = simpler if simpler is not None else op_expression(node.op.name, params, children, style)
+        written[node] = (
+            simpler if simpler is not None else op_expression(node.op.name, params, children, style)
+        )
     return written[root]
 
 

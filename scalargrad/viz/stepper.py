@@ -77,8 +77,9 @@ kbd {
 
 # Without JavaScript the page cannot step, so it shows every frame in order
 # (and hides the controls and the one caption that would no longer match).
-_NOSCRIPT_CSS = (".frames img[hidden] { display: block; margin-bottom: 1rem; }"
-                 " .controls, .status { display: none; }")
+_NOSCRIPT_CSS = (
+    ".frames img[hidden] { display: block; margin-bottom: 1rem; } .controls, .status { display: none; }"
+)
 
 # The script reads the frame data from the JSON block and only ever assigns
 # textContent, so captions are never parsed as HTML.
@@ -157,14 +158,16 @@ def _csp_hash(text: str) -> str:
 # block is data, not script, so it needs no hash. The policy goes into a
 # double-quoted attribute as is: it holds only keywords in single quotes and
 # base64 hashes, nothing that needs escaping.
-_CSP = "; ".join([
-    "default-src 'none'",
-    "img-src data:",
-    f"style-src {_csp_hash(_CSS)} {_csp_hash(_NOSCRIPT_CSS)}",
-    f"script-src {_csp_hash(_JS)}",
-    "base-uri 'none'",
-    "form-action 'none'",
-])
+_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "img-src data:",
+        f"style-src {_csp_hash(_CSS)} {_csp_hash(_NOSCRIPT_CSS)}",
+        f"script-src {_csp_hash(_JS)}",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ]
+)
 
 
 def _counter_text(index: int, count: int) -> str:
@@ -196,7 +199,7 @@ def _svg_element(svg_text: str, index: int) -> str:
         start = svg_text.find("<svg", start)
         if start < 0:
             raise ValueError(f"frame {index}: the SVG text has no <svg> element")
-        after = svg_text[start + 4:start + 5]
+        after = svg_text[start + 4 : start + 5]
         if after in (">", "/") or after.isspace():  # not <svgfoo
             return svg_text[start:]
         start += 4
@@ -245,13 +248,9 @@ def _check_frames(frames: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     checked = []
     for index, frame in enumerate(frames):
         if not isinstance(frame, (tuple, list)):
-            raise TypeError(
-                f"frame {index} must be an (svg_text, caption) pair, got {type(frame).__name__}"
-            )
+            raise TypeError(f"frame {index} must be an (svg_text, caption) pair, got {type(frame).__name__}")
         if len(frame) != 2:
-            raise ValueError(
-                f"frame {index} must be an (svg_text, caption) pair, got {len(frame)} items"
-            )
+            raise ValueError(f"frame {index} must be an (svg_text, caption) pair, got {len(frame)} items")
         svg_text, caption = frame
         for name, item in (("svg_text", svg_text), ("caption", caption)):
             if not isinstance(item, str):
@@ -294,8 +293,7 @@ def stepper_html(frames: Sequence[tuple[str, str]], title: str = DEFAULT_TITLE) 
     count = len(checked)
     svgs = [_svg_element(svg_text, index) for index, (svg_text, _) in enumerate(checked)]
     counters = [_counter_text(index, count) for index in range(count)]
-    data = [{"caption": caption, "counter": counters[index]}
-            for index, (_, caption) in enumerate(checked)]
+    data = [{"caption": caption, "counter": counters[index]} for index, (_, caption) in enumerate(checked)]
 
     def esc(text: str) -> str:
         return html.escape(text, quote=True)
@@ -339,4 +337,3 @@ def stepper_html(frames: Sequence[tuple[str, str]], title: str = DEFAULT_TITLE) 
 </body>
 </html>
 """
-

@@ -168,7 +168,9 @@ class Trace:
         if len(found) == 1:
             return self.nodes[found[0]]
         if not found:
-            raise KeyError(f"no node named {name!r} in this trace (nodes: {_listed(node.name for node in self.nodes)})")
+            raise KeyError(
+                f"no node named {name!r} in this trace (nodes: {_listed(node.name for node in self.nodes)})"
+            )
         indices = _listed(str(index) for index in found)
         raise ValueError(f"{len(found)} nodes are named {name!r} (indices {indices}); use trace.nodes[index]")
 
@@ -307,9 +309,7 @@ def trace(root: Value, gradient: float = 1.0) -> Trace:
         if op is None:
             continue
         masks = op.masked(node)
-        for position, (parent, d, masked) in enumerate(
-            zip(node.parents, node.local_derivatives(), masks)
-        ):
+        for position, (parent, d, masked) in enumerate(zip(node.parents, node.local_derivatives(), masks)):
             contribution = chain_rule(g, d, masked)
             product = 0.0 if contribution is None else contribution
             p = index[parent]
@@ -407,7 +407,9 @@ class _Reader:
 
     def trace(self, record: object) -> Trace:
         if not isinstance(record, Mapping):
-            raise TypeError(f"Trace.from_dict() takes a mapping (what to_dict() returns), got {given(record)}")
+            raise TypeError(
+                f"Trace.from_dict() takes a mapping (what to_dict() returns), got {given(record)}"
+            )
         nodes = self.items(self.key(record, "root", "nodes"), "nodes")
         if not nodes:
             self.bad("nodes is empty (a trace has at least its root)")
@@ -442,7 +444,9 @@ class _Reader:
             raise TypeError(f"malformed trace record: {where}.params must be a mapping, got {given(params)}")
         for key in params:
             if not isinstance(key, str):
-                raise TypeError(f"malformed trace record: {where}.params has a key that is not a str: {given(key)}")
+                raise TypeError(
+                    f"malformed trace record: {where}.params has a key that is not a str: {given(key)}"
+                )
         parents = tuple(
             self.integer(p, f"{where}.parents[{j}]")
             for j, p in enumerate(self.items(self.key(item, where, "parents"), f"{where}.parents"))
@@ -488,14 +492,18 @@ class _Reader:
             parents = nodes[consumer].parents
             if not 0 <= position < len(parents) or parents[position] != node:
                 self.bad(f"{at}: operand {position} of node {consumer} is not node {node}")
-            contributions.append(Contribution(
-                consumer=consumer,
-                position=position,
-                consumer_grad=self.number(self.key(c, at, "consumer_grad"), f"{at}.consumer_grad"),
-                local_derivative=self.number(self.key(c, at, "local_derivative"), f"{at}.local_derivative"),
-                product=self.number(self.key(c, at, "product"), f"{at}.product"),
-                masked=self.boolean(self.key(c, at, "masked"), f"{at}.masked"),
-            ))
+            contributions.append(
+                Contribution(
+                    consumer=consumer,
+                    position=position,
+                    consumer_grad=self.number(self.key(c, at, "consumer_grad"), f"{at}.consumer_grad"),
+                    local_derivative=self.number(
+                        self.key(c, at, "local_derivative"), f"{at}.local_derivative"
+                    ),
+                    product=self.number(self.key(c, at, "product"), f"{at}.product"),
+                    masked=self.boolean(self.key(c, at, "masked"), f"{at}.masked"),
+                )
+            )
         if len({(c.consumer, c.position) for c in contributions}) != len(contributions):
             self.bad(f"{where} has two contributions for the same edge")
         return Step(

@@ -34,8 +34,16 @@ from scalargrad.viz.stepper import stepper_html
 from scalargrad.viz.trace import given
 
 __all__ = [
-    "FORMATS", "GraphvizNotFound", "RenderError", "format_of", "render", "require_dot", "write",
-    "write_frames", "write_gif", "write_stepper",
+    "FORMATS",
+    "GraphvizNotFound",
+    "RenderError",
+    "format_of",
+    "render",
+    "require_dot",
+    "write",
+    "write_frames",
+    "write_gif",
+    "write_stepper",
 ]
 
 # What ``write`` and ``write_frames`` produce, by file suffix.
@@ -59,7 +67,9 @@ def require_dot() -> None:
     >>> os.environ["PATH"] = path
     """
     if shutil.which("dot") is None:
-        raise GraphvizNotFound(f"rendering pictures needs graphviz's `dot` program, which was not found; {INSTALL_HINT}")
+        raise GraphvizNotFound(
+            f"rendering pictures needs graphviz's `dot` program, which was not found; {INSTALL_HINT}"
+        )
 
 
 def render(graph: graphviz.Digraph, format: str, dpi: float | None = None) -> bytes:
@@ -100,7 +110,10 @@ def write(graph: graphviz.Digraph, path: str | os.PathLike[str], dpi: float | No
 
 
 def write_frames(
-    frames: Sequence[Frame], directory: str | os.PathLike[str], format: str = "svg", stem: str = "frame",
+    frames: Sequence[Frame],
+    directory: str | os.PathLike[str],
+    format: str = "svg",
+    stem: str = "frame",
     dpi: float | None = None,
 ) -> list[Path]:
     """Write each frame to ``directory/stem-NN.format`` (NN from 00) and return the paths.
@@ -162,8 +175,11 @@ def write_stepper(frames: Sequence[Frame], path: str | os.PathLike[str], title: 
 
 
 def write_gif(
-    frames: Sequence[Frame], path: str | os.PathLike[str], seconds_per_frame: float = 1.5,
-    seconds_on_last_frame: float = 4.0, dpi: float | None = None,
+    frames: Sequence[Frame],
+    path: str | os.PathLike[str],
+    seconds_per_frame: float = 1.5,
+    seconds_on_last_frame: float = 4.0,
+    dpi: float | None = None,
 ) -> Path:
     """An animated GIF of ``frames``, looping; needs Pillow (``pip install scalargrad[gif]``).
 
@@ -186,9 +202,13 @@ def write_gif(
     checked = _check_frames(frames, "write_gif")
     target = _path(path, "path", "write_gif")
     if isinstance(seconds_per_frame, bool) or not isinstance(seconds_per_frame, numbers.Real):
-        raise TypeError(f"write_gif() takes a number of seconds as seconds_per_frame, got {given(seconds_per_frame)}")
+        raise TypeError(
+            f"write_gif() takes a number of seconds as seconds_per_frame, got {given(seconds_per_frame)}"
+        )
     if not 0 < seconds_per_frame < 3600:
-        raise ValueError(f"seconds_per_frame must be more than 0 and less than an hour; got {seconds_per_frame!r}")
+        raise ValueError(
+            f"seconds_per_frame must be more than 0 and less than an hour; got {seconds_per_frame!r}"
+        )
     if isinstance(seconds_on_last_frame, bool) or not isinstance(seconds_on_last_frame, numbers.Real):
         raise TypeError(
             f"write_gif() takes a number of seconds as seconds_on_last_frame, got {given(seconds_on_last_frame)}"
@@ -201,11 +221,15 @@ def write_gif(
     try:
         from PIL import Image
     except ImportError as error:
-        raise ImportError("writing a GIF needs Pillow: pip install 'scalargrad[gif]' (or pip install Pillow)") from error
+        raise ImportError(
+            "writing a GIF needs Pillow: pip install 'scalargrad[gif]' (or pip install Pillow)"
+        ) from error
     if not checked:
         raise ValueError("no frames to write")
     images = [
-        Image.open(io.BytesIO(_render(frame.graph, "png", f"frame {k} of {target}", resolution))).convert("RGB")
+        Image.open(io.BytesIO(_render(frame.graph, "png", f"frame {k} of {target}", resolution))).convert(
+            "RGB"
+        )
         for k, frame in enumerate(checked)
     ]
     # The frames share one layout, but pad to the largest anyway: a GIF has one canvas size.
@@ -220,8 +244,12 @@ def write_gif(
     each = round(seconds_per_frame * 1000)
     durations = [each] * (len(canvases) - 1) + [max(each, round(seconds_on_last_frame * 1000))]
     canvases[0].save(
-        buffer, format="GIF", save_all=True, append_images=canvases[1:],
-        duration=durations if len(durations) > 1 else durations[0], loop=0,
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=canvases[1:],
+        duration=durations if len(durations) > 1 else durations[0],
+        loop=0,
     )
     return write_atomically(target, buffer.getvalue())
 
@@ -236,7 +264,9 @@ def format_of(path: str | os.PathLike[str]) -> str:
     suffix = path.suffix.lower().lstrip(".")
     format = "dot" if suffix == "gv" else suffix
     if format not in FORMATS:
-        raise ValueError(f"cannot tell the format of {str(path)!r} from its suffix; use one of .{', .'.join(FORMATS)}, .gv")
+        raise ValueError(
+            f"cannot tell the format of {str(path)!r} from its suffix; use one of .{', .'.join(FORMATS)}, .gv"
+        )
     return format
 
 
@@ -267,8 +297,10 @@ def _render(graph: graphviz.Digraph, format: str, what: str, dpi: float | None =
         if dpi is not None and format == "png":
             source: str = graph.source
             done = subprocess.run(
-                ["dot", f"-T{format}", f"-Gdpi={dpi:g}"], input=source.encode("utf-8"),
-                capture_output=True, check=True,
+                ["dot", f"-T{format}", f"-Gdpi={dpi:g}"],
+                input=source.encode("utf-8"),
+                capture_output=True,
+                check=True,
             )
             return done.stdout
         picture: bytes = graph.pipe(format=format, quiet=True)  # dot's complaint goes into the error
@@ -294,21 +326,27 @@ def _check_graph(graph: object, function: str) -> None:
 
 def _check_format(format: object, function: str, allowed: Sequence[str]) -> None:
     if not isinstance(format, str):
-        raise TypeError(f"{function}() takes a format name (one of {', '.join(allowed)}) as format, got {given(format)}")
+        raise TypeError(
+            f"{function}() takes a format name (one of {', '.join(allowed)}) as format, got {given(format)}"
+        )
     if format not in allowed:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(allowed)}")
 
 
 def _path(path: object, argument: str, function: str) -> Path:
     if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
-        raise TypeError(f"{function}() takes a file path (a str or os.PathLike) as {argument}, got {given(path)}")
+        raise TypeError(
+            f"{function}() takes a file path (a str or os.PathLike) as {argument}, got {given(path)}"
+        )
     target = Path(path)  # (a PathLike giving bytes is refused by Path itself, with a TypeError)
     return target
 
 
 def _check_frames(frames: object, function: str) -> list[Frame]:
     if isinstance(frames, (str, bytes)) or not isinstance(frames, Sequence):
-        raise TypeError(f"{function}() takes a list of Frames (what step_frames() returns) as frames, got {given(frames)}")
+        raise TypeError(
+            f"{function}() takes a list of Frames (what step_frames() returns) as frames, got {given(frames)}"
+        )
     for k, frame in enumerate(frames):
         if not isinstance(frame, Frame):
             raise TypeError(f"{function}(): frames[{k}] is {given(frame)}, not a Frame (from step_frames())")
