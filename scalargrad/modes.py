@@ -59,9 +59,9 @@ def exit_transform() -> set[Any]:
 
 state = _ThreadState()
 
-# How many switches (and transform calls) are active switches are active, in all threads together. While none is, every
-# thread records plainly, and the engine's hot path reads this list cell
-# instead of the (slower) thread-local flag.
+# How many switches and transform calls are active, in all threads together.
+# While none is, every thread records plainly, and the engine's hot path reads
+# this list cell instead of the (slower) thread-local state.
 switched = [0]
 _switching = threading.Lock()
 

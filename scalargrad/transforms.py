@@ -395,10 +395,6 @@ def _positions(argnums: ArgNums) -> tuple[int, ...]:
     return positions
 
 
-def _variable(x: Any, i: int, f: Callable[..., Any]) -> Value:
-    return x if isinstance(x, Value) else Value(_checked_float(x, i, f))
-
-
 def _checked_float(x: Any, i: int, f: Callable[..., Any]) -> float:
     try:
         return _as_float(x)

@@ -79,9 +79,10 @@ class Value:
         self._op = None
         self._a = None
         self._b = None
-        made = _mode.made
-        if made:  # inside a transform: a leaf its function made, not one it closes over
-            made[-1].add(self)
+        if (
+            _switched[0] and _mode.made
+        ):  # inside a transform: a leaf its function made, not one it closes over
+            _mode.made[-1].add(self)
 
     # ------------------------------------------------------------ structure
 
@@ -320,9 +321,8 @@ def constant(x: float) -> Value:
     node.grad = 0.0
     node.label = ""
     node._op = node._a = node._b = None
-    made = _mode.made
-    if made:
-        made[-1].add(node)
+    if _switched[0] and _mode.made:  # inside a transform: a constant its function made
+        _mode.made[-1].add(node)
     return node
 
 

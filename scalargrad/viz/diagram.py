@@ -14,7 +14,7 @@ It is plain data too. Two views of one trace:
   are taken for constants: they appear as numbers in formulas, as do the
   numbers an op keeps (the 0.9 of ``0.9 - outo``).
 
-The worked example of seed 003, collapsed, is the tutorial's picture:
+The worked w1/w2 example, collapsed, is the tutorial's picture:
 
 >>> from scalargrad.cli.walkthrough import build
 >>> E = build()             # E = 0.5 * (0.9 - outo) ** 2, with the tutorial's nodes labelled

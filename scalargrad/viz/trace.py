@@ -15,7 +15,7 @@ computed by the trace itself, the way ``backward()`` computes them (same order
 of additions, same masks), so they equal what ``backward()`` would put in
 ``.grad`` on a fresh graph; tracing never changes the graph.
 
-The chain of seed 003, where ``neto``'s gradient comes from ``outo`` alone:
+The worked w1/w2 chain (i1 → neth → outh → neto → outo → E), where ``neto``'s gradient comes from ``outo`` alone:
 
 >>> from scalargrad import Value
 >>> i1, w1, w2 = Value(0.1, label="i1"), Value(0.5, label="w1"), Value(0.5, label="w2")
