@@ -29,36 +29,52 @@ Together
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from scalargrad.value import Value
 from scalargrad.viz.diagram import Diagram, _diagram, _WrittenOnDemand, visible
+from scalargrad.viz.mathml import aligned, text_of
 from scalargrad.viz.notation import LATEX, TEXT, Style
 from scalargrad.viz.trace import Trace, check_bool, given, trace
 
 __all__ = ["Explanation", "explain"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Explanation:
-    """A derivation as plain text (``text``, also ``str()``), as LaTeX (``latex``) and as Markdown.
+    """A derivation as plain text (``text``, also ``str()``), as LaTeX (``latex``), Markdown and HTML.
 
-    ``markdown`` has bold headings and ``$$`` equations, so a notebook shows
-    an explanation typeset (``_repr_markdown_``); ``latex`` is for a LaTeX
-    document. Names are escaped for each: a label is only ever text, never
-    markup or a command, in any of the three. ``explain`` writes ``latex``
-    and ``markdown`` when they are first read (a notebook reads only one).
+    ``markdown`` has bold headings and ``$$`` equations, for a front-end
+    that typesets Markdown's maths; ``latex`` is for a LaTeX document;
+    ``html`` writes each equation in MathML, which browsers typeset
+    themselves, so it needs no script and nothing from the network.
+    Names are escaped for each: a label is only ever text, never markup or
+    a command. ``explain`` writes ``latex`` and ``markdown`` when they are
+    first read, and ``html`` is written from ``latex``.
+
+    Displayed as the last line of a cell, an explanation shows typeset:
+    Jupyter (and nbconvert's HTML, and the docs) take its HTML
+    (``_repr_html_``) before its Markdown (``_repr_markdown_``). IPython in
+    a terminal prints the text (``_repr_pretty_``), and ``repr()`` is
+    short: how many lines, and the last.
 
     >>> from scalargrad import Value
     >>> x = Value(2.0, label="x")
     >>> y = x.exp(); y.label = "y"
-    >>> md = explain(y, "x", forward=False).markdown
+    >>> e = explain(y, "x", forward=False)
+    >>> e
+    <Explanation, 7 lines, ending '∂y/∂x = (7.389056) = 7.389056'>
+    >>> md = e.markdown
     >>> print(md.splitlines()[0])
     **Chain rule: y is made from x directly, by one local derivative**
     >>> md.count("$$") % 2, r"\\frac{\\partial y}{\\partial x}" in md
     (0, True)
+    >>> "<mfrac><mrow><mi>∂</mi><mi>y</mi></mrow><mrow><mi>∂</mi><mi>x</mi></mrow></mfrac>" in e.html
+    True
     """
 
     text: str
@@ -69,11 +85,30 @@ class Explanation:
     def __str__(self) -> str:
         return self.text
 
+    def __repr__(self) -> str:
+        lines = self.text.splitlines()
+        last = lines[-1].strip() if lines else ""
+        if len(last) > 72:
+            last = f"{last[:40]} … {last[-28:]}"
+        return f"<{type(self).__name__}, {len(lines)} line{'' if len(lines) == 1 else 's'}, ending {last!r}>"
+
     def __getstate__(self) -> dict[str, object]:  # pickle the text, not the function that writes it
         return {**self.__dict__, "_latex": self.latex, "_markdown": self.markdown}
 
+    @functools.cached_property
+    def html(self) -> str:
+        """The derivation as an HTML fragment: headings in bold, each equation a MathML ``<math>`` block."""
+        return _html(self.latex)
+
     def _repr_markdown_(self) -> str:
         return self.markdown
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """IPython's pretty printer (a terminal's ``Out[…]``): the text, not the repr."""
+        p.text(self.text)
 
 
 def explain(root: Value | Trace, wrt: str, collapse: bool = False, forward: bool = True) -> Explanation:
@@ -290,3 +325,42 @@ def _markdown_text(name: str) -> str:
 
 def _math_for_html(body: str) -> str:
     return body.replace("<", r"\lt{}").replace(">", r"\gt{}")
+
+
+_EQUATION_WIDTH = 64  # characters: a wider equation is set as rows (MathML does not break lines)
+# In a maths font where there is one (an OpenType MATH font sets fractions best), else the browser's own.
+_MATH_STYLE = (
+    "margin: 0.3em 0 0.6em; "
+    'font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "DejaVu Math TeX Gyre", math'
+)
+
+
+def _html(latex: str) -> str:
+    """The HTML of an explanation, read from its LaTeX (``_latex``'s lines: paragraphs and display equations).
+
+    A heading is a bold paragraph; the equations under it are one MathML
+    block, aligned on their ``=`` as a derivation on paper is.
+    ``mathjax_ignore``/``tex2jax_ignore`` keep a notebook's MathJax away
+    from it: the maths is MathML already, and a ``$`` in a name stays a ``$``.
+    """
+    parts = ['<div class="scalargrad-explanation mathjax_ignore tex2jax_ignore" style="overflow-x: auto">']
+    equations: list[str] = []
+
+    def flush() -> None:
+        if equations:
+            parts.append(aligned(equations, _EQUATION_WIDTH, _MATH_STYLE))
+            equations.clear()
+
+    for line in latex.splitlines():
+        if line.startswith("\\[ ") and line.endswith(" \\]"):
+            equations.append(line[3:-3])
+            continue
+        flush()
+        if line.startswith("\\paragraph{") and line.endswith("}"):
+            heading = html.escape(text_of(line[len("\\paragraph{") : -1]))
+            parts.append(f'<p style="margin: 0.9em 0 0.3em"><strong>{heading}</strong></p>')
+        elif line:
+            parts.append(f"<p>{html.escape(text_of(line))}</p>")
+    flush()
+    parts.append("</div>")
+    return "\n".join(parts)
