@@ -317,7 +317,7 @@ def test_small_nets_write_each_number_where_its_edge_ends(seed001: ModuleType) -
     ports: dict[int, dict[int, str]] = {}
     for b, label in re.findall(r"^\s*b(\d+) \[label=<(.*)>", source, flags=re.M):
         cells = re.findall(r'PORT="i(\d+)"[^>]*><FONT[^>]*>([^<]+)</FONT>', label)
-        ports[int(b)] = {int(k): text for k, text in cells}
+        ports[int(b)] = {int(k): text.replace("&#160;", "") for k, text in cells}
     assert sum(len(cells) for cells in ports.values()) == len(view.edges)
     for edge in view.edges:
         # the edge goes into its own port of the target's box, whose cell shows its magnitude

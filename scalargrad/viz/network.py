@@ -632,6 +632,7 @@ def draw_network(
     level: str = "neuron",
     rankdir: str = "LR",
     edge_labels: bool | None = None,
+    scale: tuple[float, float] | None = None,
 ) -> Picture:
     """``root``'s network as a textbook draws it: inputs, neurons (or layers) and loss as boxes.
 
@@ -645,7 +646,10 @@ def draw_network(
     loss carry ``|∂L/∂output|``. ``level="layer"`` draws one box per layer,
     and an edge between two layers shows the mean ``|∂L/∂w|`` of the
     weights it stands for. ``edge_labels`` writes the numbers on the edges
-    (``None``: when there are at most 60 edges). ``model`` is any object
+    (``None``: when there are at most 60 edges). ``scale=(low, high)`` fixes
+    the magnitudes drawn thinnest and thickest, so that two pictures can be
+    compared edge for edge (by default they are the picture's own smallest
+    and largest, at most five powers of ten apart). ``model`` is any object
     with ``named_parameters()`` (an ``nn.Module``); see the module's
     documentation for how the graph is read.
 
@@ -661,10 +665,25 @@ def draw_network(
     if edge_labels is not None:
         check_bool(edge_labels, "edge_labels", "draw_network")
     labelled = len(network.edges) <= MAX_LABELLED_EDGES if edge_labels is None else edge_labels
-    return _draw(network, rankdir, labelled)
+    return _draw(network, rankdir, labelled, _scale(network) if scale is None else _check_scale(scale))
 
 
-def _draw(network: Network, rankdir: str, labelled: bool) -> Picture:
+def _check_scale(scale: object) -> tuple[float, float]:
+    if (
+        not isinstance(scale, tuple)
+        or len(scale) != 2
+        or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in scale)
+    ):
+        raise TypeError(
+            f"draw_network() takes a pair of numbers (low, high) or None as scale, got {given(scale)}"
+        )
+    low, high = float(scale[0]), float(scale[1])
+    if not (0 < low < high < math.inf):
+        raise ValueError(f"scale must be two magnitudes 0 < low < high, got {scale!r}")
+    return low, high
+
+
+def _draw(network: Network, rankdir: str, labelled: bool, scale: tuple[float, float]) -> Picture:
     dense = not labelled
     graph = Picture(
         name="network",
@@ -674,7 +693,7 @@ def _draw(network: Network, rankdir: str, labelled: bool) -> Picture:
             "fontname": FONT,
             "fontsize": str(FONT_SIZE),
             "nodesep": "0.08" if dense else "0.35",
-            "ranksep": "1.2" if dense else "2.2",
+            "ranksep": "1.0" if dense else ("0.7" if network.level == "layer" else "2.0"),
             "labelloc": "t",
             "labeljust": "l",
             "newrank": "true",
@@ -689,7 +708,7 @@ def _draw(network: Network, rankdir: str, labelled: bool) -> Picture:
             "arrowsize": "0.4" if dense else "0.6",
         },
     )
-    low, high = _scale(network)
+    low, high = scale
     graph.attr(label=_caption(network, low, high))
 
     columns: dict[int, list[int]] = {}
@@ -839,9 +858,13 @@ def _with_numbers(label: str, numbers: list[str], rankdir: str) -> str:
     ``RL``, above for ``TB``, below for ``BT``.
     """
     inner = label[1:-1]  # the box's table, without the <...> around an HTML-like label
+    # A no-break space keeps the arrowhead off the number it points at.
+    before, after = {"LR": ("&#160;&#160;", "&#160;"), "RL": ("&#160;", "&#160;&#160;")}.get(
+        rankdir, ("", "")
+    )
     cells = [
-        f'<TD PORT="i{k}" ALIGN="RIGHT" CELLPADDING="1"><FONT COLOR="{MUTED}" POINT-SIZE="{FONT_SIZE - 1}">'
-        f"{_html(text)}</FONT></TD>"
+        f'<TD PORT="i{k}" ALIGN="{"LEFT" if rankdir == "RL" else "RIGHT"}" CELLPADDING="1">'
+        f'<FONT COLOR="{MUTED}" POINT-SIZE="{FONT_SIZE - 1}">{before}{_html(text)}{after}</FONT></TD>'
         for k, text in enumerate(numbers)
     ]
     box = f'<TD ROWSPAN="{len(numbers)}">{inner}</TD>' if rankdir in ("LR", "RL") else f"<TD>{inner}</TD>"
@@ -891,9 +914,10 @@ def _caption(network: Network, low: float, high: float) -> str:
     what = "|∂L/∂w| of the weight" if network.level == "neuron" else "mean |∂L/∂w| of the weights"
     lines = [f"Each edge: {what} it stands for, summed over {calls}; into the loss: |∂L/∂output|."]
     if high > low:
+        above = any(e.magnitude > high for e in network.edges)
         lines.append(
             f"Thicker and darker is larger, on a log scale from {_magnitude(low)} or less (thinnest) "
-            f"to {_magnitude(high)} (thickest); dashed: 0."
+            f"to {_magnitude(high)}{' or more' if above else ''} (thickest); dashed: 0."
         )
     rows = "".join(f'<TR><TD ALIGN="LEFT">{_html(line)}</TD></TR>' for line in lines)
     return f'<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="0">{rows}</TABLE>>'
