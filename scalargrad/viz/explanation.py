@@ -86,8 +86,8 @@ class Explanation:
         return self.text
 
     def __repr__(self) -> str:
-        lines = self.text.splitlines()
-        last = lines[-1].strip() if lines else ""
+        lines = self.text.split("\n")  # not splitlines(): a name may hold a U+2028
+        last = lines[-1].strip()
         if len(last) > 72:
             last = f"{last[:40]} … {last[-28:]}"
         return f"<{type(self).__name__}, {len(lines)} line{'' if len(lines) == 1 else 's'}, ending {last!r}>"
@@ -351,7 +351,7 @@ def _html(latex: str) -> str:
             parts.append(aligned(equations, _EQUATION_WIDTH, _MATH_STYLE))
             equations.clear()
 
-    for line in latex.splitlines():
+    for line in latex.split("\n"):  # not splitlines(): a name may hold a U+2028
         if line.startswith("\\[ ") and line.endswith(" \\]"):
             equations.append(line[3:-3])
             continue

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from scalargrad.viz.diagram import visible
@@ -363,8 +363,8 @@ class _Parser:
             if ch == "'":
                 primes = len(self.source[self.at :]) - len(self.source[self.at :].lstrip("'"))
                 self.at += primes
-                base = nodes.pop() if nodes else _mrow([])
-                nodes.append(_Node("msup", children=[base, _operator("′" * primes)]))
+                # U+2032 is drawn raised already: set as a superscript, it would shrink to a tick.
+                nodes.append(_operator("′" * primes, lspace="0", rspace="0"))
                 continue
             node = self.atom()
             if node is None:
@@ -702,19 +702,51 @@ _CELLS = tuple(
 
 
 def _broken(side: list[_Node], width: float) -> list[list[_Node]]:
-    """``side`` (``= a + b + …``) cut into pieces no wider than ``width``, where one may break a line."""
+    """``side`` (``= a + b + …``) cut into rows no wider than ``width``, where one breaks a line by hand.
+
+    A sum is cut between its terms; a term still too wide, between its
+    factors (at ``×``, or between two in parentheses, where the next row
+    says ``×``). Each row after the first starts with its operator, set in
+    by a quad (two where it goes on with a product).
+    """
     width = max(width, 24.0)
+    rows: list[list[_Node]] = []
+    for terms in _packed(_split(side, _between_terms), width):
+        factors = _packed(_split(terms, _between_factors), width) if _width_of(terms) > width else [terms]
+        for k, row in enumerate(factors):
+            if rows or k:  # a row that goes on: set in by a quad, by two where it goes on a product
+                row[:0] = [_Node("mspace", attributes=(("width", "2em" if k else "1em"),), kind="space")]
+            if k and row[1].kind == "group":
+                row.insert(1, _operator("×"))  # (a)(b) cut in two: the product says so
+            rows.append(row)
+    return rows
+
+
+def _between_terms(nodes: list[_Node], k: int) -> bool:
+    return nodes[k].tag == "mo" and nodes[k].text in ("+", "−")
+
+
+def _between_factors(nodes: list[_Node], k: int) -> bool:
+    return (nodes[k].tag == "mo" and nodes[k].text == "×") or (
+        nodes[k].kind == "group" and nodes[k - 1].kind == "group"
+    )
+
+
+def _split(nodes: list[_Node], between: Callable[[list[_Node], int], bool]) -> list[list[_Node]]:
+    """``nodes`` cut before each place ``between`` says (never before the first two: ``= a``)."""
     pieces: list[list[_Node]] = [[]]
-    for k, node in enumerate(side):
-        here = pieces[-1]
-        breakable = (node.tag == "mo" and node.text in "+−×" and k > 1) or (
-            node.kind == "group" and k > 1 and side[k - 1].kind == "group"
-        )
-        if breakable and len(here) > 1 and _width_of(here) + _width(node) > width:
-            # A new row starts with the operator, set in from the rows' = by a quad.
-            pieces.append([_Node("mspace", attributes=(("width", "1em"),), kind="space")])
-            if node.kind == "group":
-                pieces[-1].append(_operator("×"))  # (a)(b) broken: the product says so
-            here = pieces[-1]
-        here.append(node)
+    for k, node in enumerate(nodes):
+        if k > 1 and between(nodes, k):
+            pieces.append([])
+        pieces[-1].append(node)
     return pieces
+
+
+def _packed(pieces: list[list[_Node]], width: float) -> list[list[_Node]]:
+    """The pieces put together into as few rows as fit in ``width`` (a piece wider than it: a row alone)."""
+    rows: list[list[_Node]] = [[]]
+    for piece in pieces:
+        if rows[-1] and _width_of(rows[-1]) + _width_of(piece) > width:
+            rows.append([])
+        rows[-1] += piece
+    return rows
