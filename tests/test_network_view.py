@@ -424,3 +424,22 @@ def test_a_model_that_is_not_an_nn_module_works_by_its_named_parameters() -> Non
     assert [box.title for box in view.boxes if box.kind == "neuron"] == ["model[0]", "model[1]"]
     loss.backward()
     check_weight_edges(view, inner)
+
+
+def test_a_fixed_scale_draws_equal_gradients_equally_in_two_pictures() -> None:
+    # Two nets, one weight each with the same |∂L/∂w| = 2: with one scale they get the same pen.
+    first = nn.Linear.from_weights([[1.0]], None)
+    second = nn.Linear.from_weights([[1.0], [3.0]], None)
+    loss_1 = 2.0 * first([1.0])[0]
+    out = second([1.0])
+    loss_2 = 2.0 * out[0] + 0.001 * out[1]
+    pens = []
+    for model, loss in ((first, loss_1), (second, loss_2)):
+        source = draw_network(loss, model, scale=(1e-3, 4.0)).source
+        pens.append(re.findall(r'b\d+ -> b\d+\S* \[[^\]]*penwidth="?([\d.]+)', source))
+    assert pens[0][0] == pens[1][0]  # |∂L/∂w| = 2 in both
+    assert float(pens[1][1]) < float(pens[1][0])  # 0.001 is thinner
+    with pytest.raises(ValueError, match="scale"):
+        draw_network(loss_1, first, scale=(1.0, 0.5))
+    with pytest.raises(TypeError, match="as scale"):
+        draw_network(loss_1, first, scale=1.0)  # type: ignore[arg-type]

@@ -806,7 +806,11 @@ def _edge_text(edge: NetworkEdge, network: Network) -> str:
     target = network.boxes[edge.target].title
     if edge.kind == "output":
         if network.level == "layer":
-            return f"mean |∂L/∂output| over {len(edge.gradients)} outputs = {_magnitude(edge.magnitude)}"
+            count = len(edge.gradients)
+            return (
+                f"mean |∂L/∂output| over {count} output{'s' if count != 1 else ''} = "
+                f"{_magnitude(edge.magnitude)}"
+            )
         return f"|∂L/∂output of {network.boxes[edge.source].title}| = {_magnitude(edge.magnitude)}"
     if len(edge.weights) == 1:
         return f"|∂L/∂{edge.weights[0]}| = {_magnitude(edge.magnitude)}"
@@ -858,12 +862,13 @@ def _with_numbers(label: str, numbers: list[str], rankdir: str) -> str:
     ``RL``, above for ``TB``, below for ``BT``.
     """
     inner = label[1:-1]  # the box's table, without the <...> around an HTML-like label
-    # A no-break space keeps the arrowhead off the number it points at.
+    # A no-break space (or, above and below, padding) keeps the arrowhead off the number it points at.
+    pad = 1 if rankdir in ("LR", "RL") else 4
     before, after = {"LR": ("&#160;&#160;", "&#160;"), "RL": ("&#160;", "&#160;&#160;")}.get(
         rankdir, ("", "")
     )
     cells = [
-        f'<TD PORT="i{k}" ALIGN="{"LEFT" if rankdir == "RL" else "RIGHT"}" CELLPADDING="1">'
+        f'<TD PORT="i{k}" ALIGN="{"LEFT" if rankdir == "RL" else "RIGHT"}" CELLPADDING="{pad}">'
         f'<FONT COLOR="{MUTED}" POINT-SIZE="{FONT_SIZE - 1}">{before}{_html(text)}{after}</FONT></TD>'
         for k, text in enumerate(numbers)
     ]
@@ -886,14 +891,14 @@ def _box_label(box: NetworkBox, k: int, labelled: bool, mixed: bool) -> str:
     fill = {"input": LEAF_FILL, "loss": USED_FILL}.get(box.kind, NODE_FILL)
     rows: list[str] = []
     if box.kind == "loss":
-        rows.append(f"<B>{_html(_shortened(box.title, 40))}</B>")
+        rows.append(f"&#160;<B>{_html(_shortened(box.title, 40))}</B>&#160;")
         rows.append(f'<FONT COLOR="{MUTED}">=</FONT> {_html(number(box.data or 0.0))}')
     elif box.kind == "input":
-        rows.append(f"<B>{_html(box.title)}</B>")
+        rows.append(f"&#160;<B>{_html(box.title)}</B>&#160;")
         if box.size > 1:
             rows.append(f'<FONT COLOR="{MUTED}">{box.size} inputs</FONT>')
     elif box.kind == "layer":
-        rows.append(f"<B>{_html(_shortened(_layer_name(box), 50))}</B>")
+        rows.append(f"&#160;<B>{_html(_shortened(_layer_name(box), 50))}</B>&#160;")
         rows.append(f'<FONT COLOR="{MUTED}">{box.size} × {_html(_activation_text(box.activation))}</FONT>')
     else:
         rows.append(f"<B>{k}</B>")
