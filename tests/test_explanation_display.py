@@ -387,6 +387,12 @@ def test_an_unknown_command_is_shown_as_written() -> None:
 def test_numbers_in_scientific_notation() -> None:
     root = ET.fromstring(mathml(r"-1.5 \times 10^{-7} = x"))
     assert reading(root) == "-1.5e-7 = x"
+    special = ET.fromstring(mathml(r"(nan)(-\infty) + \infty"))
+    assert [(t.tag, "".join(t.itertext())) for t in special.iter() if t.tag in ("mi", "mn")] == [
+        ("mn", "nan"),
+        ("mi", "∞"),
+        ("mi", "∞"),
+    ]
 
 
 # --------------------------------------------------------------- in a browser

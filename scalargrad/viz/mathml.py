@@ -442,9 +442,9 @@ class _Parser:
             self.at = number.end()
             return _Node("mn", number.group())
         letters = _LETTERS.match(self.source, self.at)
-        if letters:  # a run of letters in the maths ("nan", "more"): one name
+        if letters:  # a run of letters in the maths ("more"): one name; "nan" is how a number is written
             self.at = letters.end()
-            return _identifier(letters.group())
+            return _Node("mn", "nan") if letters.group() == "nan" else _identifier(letters.group())
         self.at += 1
         return _character(ch)
 
