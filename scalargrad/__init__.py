@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # resolved lazily below; named here for type checkers
         forward_frames,
         path_view,
         step_frames,
+        stepper,
     )
 
 __version__ = "0.1.0"
@@ -50,6 +51,7 @@ _LAZY = {
     "draw": ("scalargrad.viz", "draw"),
     "path_view": ("scalargrad.viz", "path_view"),
     "step_frames": ("scalargrad.viz", "step_frames"),
+    "stepper": ("scalargrad.viz", "stepper"),
     "explain": ("scalargrad.viz", "explain"),
     "forward_frames": ("scalargrad.viz", "forward_frames"),
     "forward_backward_frames": ("scalargrad.viz", "forward_backward_frames"),

@@ -11,7 +11,6 @@ subprocess per example would be far too slow.
 from __future__ import annotations
 
 import ast
-import base64
 import json
 import math
 import os
@@ -319,20 +318,19 @@ def test_walkthrough_frames_hide_gradients_not_yet_computed(walkthrough_run):
     assert "?" not in last
 
 
-def test_walkthrough_html_embeds_every_frame(walkthrough_run):
+def test_walkthrough_html_lays_the_graph_out_once_and_steps_every_frame(walkthrough_run):
     _, folder = walkthrough_run
     page = (folder / "walkthrough.html").read_text(encoding="utf-8")
-    images = re.findall(
-        r'<img data-frame="(\d+)"[^>]* src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page
-    )
-    assert [int(k) for k, _ in images] == list(range(FRAMES))
-    for _, encoded in images:
-        assert "w1" in svg_texts(base64.b64decode(encoded))
+    # one picture, restyled at each step: every labelled node once, none as an <img>
+    assert page.count("<svg") == 1 and "<img" not in page
+    assert sorted(int(k) for k in re.findall(r'<g data-n="(\d+)"', page)) == list(range(len(LABELLED)))
     data = json.loads(
-        re.search(r'<script type="application/json" id="frames-data">(.*?)</script>', page, re.S).group(1)
+        re.search(r'<script type="application/json" data-role="data">(.*?)</script>', page, re.S).group(1)
     )
     assert len(data) == FRAMES
     assert any(frame["caption"].endswith(f"= {DE_DW1:.6f}") for frame in data)
+    # every step after the first completes one node, each node once
+    assert sorted(frame["node"] for frame in data[1:]) == list(range(len(LABELLED)))
 
 
 @needs_dot
@@ -448,7 +446,7 @@ def test_draw_steps_writes_frames_and_a_stepper(tmp_path):
             f"frame {k + 1}/{nodes + 1} "
         )
     page = (tmp_path / "frames" / "steps.html").read_text(encoding="utf-8")
-    assert page.count("<img data-frame=") == nodes + 1
+    assert page.count('<g data-n="') == nodes and page.count("<svg") == 1
 
 
 # ------------------------------------------------------------- draw, numbers

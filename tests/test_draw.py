@@ -12,8 +12,9 @@ import pytest
 import scalargrad as sg
 from scalargrad.cli.walkthrough import build
 from scalargrad.viz.diagram import diagram
-from scalargrad.viz.drawing import draw, path_view, step_frames
+from scalargrad.viz.drawing import draw, path_view
 from scalargrad.viz.explanation import explain
+from scalargrad.viz.frames import step_frames
 from scalargrad.viz.writers import GraphvizNotFound, render, write, write_frames, write_gif
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot program is not installed")

@@ -14,7 +14,7 @@ pytest.importorskip("graphviz")
 Image = pytest.importorskip("PIL.Image")
 
 import scalargrad as sg  # noqa: E402
-from scalargrad.viz.stepper import stepper_html  # noqa: E402
+from scalargrad.viz.widget import stepper_html  # noqa: E402
 from scalargrad.viz.writers import render, write, write_frames, write_gif  # noqa: E402
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs graphviz's dot")

@@ -1,4 +1,4 @@
-"""scalargrad.viz.stepper without a browser: the page's text, its errors, the file it writes.
+"""scalargrad.viz.widget without a browser: the page's text, its errors, the file it writes.
 
 tests/test_stepper_browser.py checks how the page behaves in Chromium; these
 tests read the HTML itself, so they run everywhere.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from scalargrad.viz.stepper import stepper_html
+from scalargrad.viz.widget import stepper_html
 
 
 def graphviz_like_svg(label: str, width: int = 120) -> str:
@@ -52,7 +52,7 @@ def embedded(page: str) -> list[tuple[int, bool, str]]:
 
 
 def frames_data(page: str) -> list[dict[str, str]]:
-    match = re.search(r'<script type="application/json" id="frames-data">(.*?)</script>', page, re.S)
+    match = re.search(r'<script type="application/json" data-role="data">(.*?)</script>', page, re.S)
     assert match is not None
     data: list[dict[str, str]] = json.loads(match.group(1))
     return data
@@ -70,7 +70,7 @@ def test_same_frames_give_the_same_bytes() -> None:
 def test_same_bytes_in_another_process(tmp_path: Path) -> None:
     """No dates, random ids or hash order: a fresh interpreter writes the same page."""
     script = (
-        "import json, sys; from scalargrad.viz.stepper import stepper_html; "
+        "import json, sys; from scalargrad.viz.widget import stepper_html; "
         "sys.stdout.buffer.write(stepper_html([tuple(f) for f in json.load(sys.stdin)]).encode())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
@@ -112,21 +112,22 @@ def test_frames_data_holds_captions_and_counters() -> None:
 
 def test_first_frame_filled_in_before_any_script_runs() -> None:
     page = stepper_html(FRAMES)
-    assert '<p id="counter">forward pass (frame 1 of 4)</p>' in page
-    assert f'<p id="caption">{html.escape(CAPTIONS[0])}</p>' in page
+    assert 'data-role="counter">forward pass (frame 1 of 4)</p>' in page
+    assert f'data-role="caption">{html.escape(CAPTIONS[0])}</p>' in page
     for control in ("first", "prev"):
-        assert re.search(rf'<button type="button" id="{control}"[^>]* disabled>', page)
+        assert re.search(rf'<button type="button" data-role="{control}"[^>]* disabled>', page)
     for control in ("next", "last"):
-        assert not re.search(rf'<button type="button" id="{control}"[^>]* disabled>', page)
+        assert not re.search(rf'<button type="button" data-role="{control}"[^>]* disabled>', page)
     for control in ("first", "prev", "next", "last", "slider", "caption", "counter"):
-        assert page.count(f'id="{control}"') == 1
+        assert page.count(f'data-role="{control}"') == 1
+    assert " id=" not in page  # several steppers share a notebook: nothing may clash
 
 
 def test_one_frame_disables_every_control() -> None:
     page = stepper_html(FRAMES[:1])
     for control in ("first", "prev", "next", "last"):
-        assert re.search(rf'<button type="button" id="{control}"[^>]* disabled>', page)
-    assert re.search(r'<input type="range" id="slider"[^>]* disabled>', page)
+        assert re.search(rf'<button type="button" data-role="{control}"[^>]* disabled>', page)
+    assert re.search(r'<input type="range" data-role="slider"[^>]* disabled>', page)
     assert "forward pass (frame 1 of 1)" in page
 
 
@@ -137,9 +138,9 @@ def test_captions_and_title_are_escaped() -> None:
     assert page.count("</script>") == 2 and page.count("<script") == 2
     assert "<b>" not in page and "<i>" not in page
     assert f"<title>{html.escape(title)}</title>" in page
-    assert f"<h1>{html.escape(title)}</h1>" in page
+    assert f'<h1 class="sg-title">{html.escape(title)}</h1>' in page
     # the JSON block cannot be ended or commented out by a caption
-    match = re.search(r'id="frames-data">(.*?)</script>', page, re.S)
+    match = re.search(r'data-role="data">(.*?)</script>', page, re.S)
     assert match is not None
     assert "<" not in match.group(1) and ">" not in match.group(1) and "&" not in match.group(1)
     # unicode stays readable text in the UTF-8 page
@@ -174,7 +175,7 @@ def test_content_security_policy_pins_the_inline_script_and_style() -> None:
 
     scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
     styles = re.findall(r"<style>(.*?)</style>", page, re.S)
-    assert len(scripts) == 1 and len(styles) == 2
+    assert len(scripts) == 1 and len(styles) == 3
     for text in scripts + styles:
         assert source(text) in policy
 
@@ -240,4 +241,4 @@ def test_svg_text_without_an_svg_element(svg_text: str) -> None:
 
 def test_title_must_be_a_str() -> None:
     with pytest.raises(TypeError, match="title"):
-        stepper_html(FRAMES, title=None)  # type: ignore[arg-type]
+        stepper_html(FRAMES, title=3)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scalargrad.viz.stepper import stepper_html
+from scalargrad.viz.widget import stepper_html
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request
@@ -152,9 +152,9 @@ class Loaded:
 
     def assert_at(self, index: int) -> None:
         assert self.visible_frames() == [index]
-        assert self.text("#caption") == CAPTIONS[index]
-        assert self.text("#counter").endswith(f"(frame {index + 1} of {len(CAPTIONS)})")
-        assert self.page.locator("#slider").input_value() == str(index)
+        assert self.text("[data-role=caption]") == CAPTIONS[index]
+        assert self.text("[data-role=counter]").endswith(f"(frame {index + 1} of {len(CAPTIONS)})")
+        assert self.page.locator("[data-role=slider]").input_value() == str(index)
 
 
 @pytest.fixture
@@ -184,52 +184,52 @@ def loaded(browser: Browser, page_url: str) -> Iterator[Loaded]:
 def test_loads_clean_on_frame_zero(loaded: Loaded) -> None:
     page = loaded.page
     loaded.assert_at(0)
-    assert loaded.text("#counter") == "forward pass (frame 1 of 5)"
+    assert loaded.text("[data-role=counter]") == "forward pass (frame 1 of 5)"
     # every frame decoded as an image (a broken data: URL has naturalWidth 0)
     widths = page.eval_on_selector_all("[data-frame]", "els => els.map(e => e.complete && e.naturalWidth)")
     assert len(widths) == len(CAPTIONS) and all(w > 0 for w in widths)
-    for button in ("#first", "#prev"):
+    for button in ("[data-role=first]", "[data-role=prev]"):
         assert page.locator(button).is_disabled()
-    for button in ("#next", "#last"):
+    for button in ("[data-role=next]", "[data-role=last]"):
         assert page.locator(button).is_enabled()
     loaded.assert_clean()
 
 
 def test_buttons_and_keys_step_through_frames(loaded: Loaded) -> None:
     page = loaded.page
-    page.click("#next")
+    page.click("[data-role=next]")
     loaded.assert_at(1)
-    assert loaded.text("#counter") == "backward step 1 of 4 (frame 2 of 5)"
+    assert loaded.text("[data-role=counter]") == "backward step 1 of 4 (frame 2 of 5)"
     page.keyboard.press("ArrowRight")
     loaded.assert_at(2)
     page.keyboard.press("ArrowLeft")
     loaded.assert_at(1)
     page.keyboard.press("End")
     loaded.assert_at(4)
-    assert page.locator("#next").is_disabled() and page.locator("#last").is_disabled()
-    assert page.locator("#prev").is_enabled()
+    assert page.locator("[data-role=next]").is_disabled() and page.locator("[data-role=last]").is_disabled()
+    assert page.locator("[data-role=prev]").is_enabled()
     page.keyboard.press("ArrowRight")  # already at the end: stays
     loaded.assert_at(4)
     page.keyboard.press("Home")
     loaded.assert_at(0)
-    assert page.locator("#prev").is_disabled()
-    page.click("#last")
+    assert page.locator("[data-role=prev]").is_disabled()
+    page.click("[data-role=last]")
     loaded.assert_at(4)
-    page.click("#prev")
+    page.click("[data-role=prev]")
     loaded.assert_at(3)
-    page.click("#first")
+    page.click("[data-role=first]")
     loaded.assert_at(0)
     loaded.assert_clean()
 
 
 def test_slider_moves_to_a_frame(loaded: Loaded) -> None:
     page = loaded.page
-    page.locator("#slider").evaluate(
+    page.locator("[data-role=slider]").evaluate(
         "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", "3"
     )
     loaded.assert_at(3)
     # with the slider focused, its own arrow-key handling moves one frame, not two
-    page.focus("#slider")
+    page.focus("[data-role=slider]")
     page.keyboard.press("ArrowRight")
     loaded.assert_at(4)
     page.keyboard.press("ArrowLeft")
@@ -239,10 +239,10 @@ def test_slider_moves_to_a_frame(loaded: Loaded) -> None:
 
 def test_caption_is_shown_literally(loaded: Loaded) -> None:
     page = loaded.page
-    page.click("#next")
-    page.click("#next")
+    page.click("[data-role=next]")
+    page.click("[data-role=next]")
     loaded.assert_at(2)
-    assert loaded.text("#caption") == TRICKY
+    assert loaded.text("[data-role=caption]") == TRICKY
     assert page.locator("b").count() == 0  # the caption's <b> was never parsed as HTML
     loaded.assert_clean()
 
@@ -271,7 +271,7 @@ def test_the_walkthrough_page_steps_through_the_chain_rule(browser: Browser, tmp
     if shutil.which("dot") is None:
         pytest.skip("graphviz's dot program is not on PATH")
     from scalargrad.cli.walkthrough import build
-    from scalargrad.viz.drawing import step_frames
+    from scalargrad.viz.frames import step_frames
     from scalargrad.viz.writers import write_stepper
 
     frames = step_frames(build(), rankdir="LR", collapse=True)
@@ -283,12 +283,15 @@ def test_the_walkthrough_page_steps_through_the_chain_rule(browser: Browser, tmp
     page.on("pageerror", lambda e: state.page_errors.append(str(e)))
     page.on("request", lambda r: state.requests.append(r.url))
     page.goto(url, wait_until="load")
-    assert state.text("#caption") == frames[0].caption
+    assert state.text("[data-role=caption]") == frames[0].caption
     for _ in range(3):
         page.keyboard.press("ArrowRight")
-    assert state.text("#caption") == "∂E/∂neto = ∂E/∂outo × ∂outo/∂neto = -0.336286 × 0.245941 = -0.082706"
-    page.click("#next")
-    assert state.text("#caption") == frames[4].caption
+    assert (
+        state.text("[data-role=caption]")
+        == "∂E/∂neto = ∂E/∂outo × ∂outo/∂neto = -0.336286 × 0.245941 = -0.082706"
+    )
+    page.click("[data-role=next]")
+    assert state.text("[data-role=caption]") == frames[4].caption
     state.assert_clean()
     context.close()
 
@@ -298,26 +301,27 @@ def test_a_frame_fits_a_projector_screen_below_the_controls(browser: Browser, tm
     # screen together with the buttons and the caption, in every frame, unscrolled.
     if shutil.which("dot") is None:
         pytest.skip("graphviz's dot program is not on PATH")
-    from scalargrad.cli.walkthrough import write_pictures
+    from scalargrad.cli.walkthrough import build, write_pictures
+    from scalargrad.viz.frames import step_frames
 
     (page_path,) = write_pictures(tmp_path / "walkthrough", ["html"])
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
     page.goto(page_path.as_uri(), wait_until="load")
-    count = page.locator("[data-frame]").count()
+    count = len(step_frames(build(), collapse=True))
     for k in range(count):
         assert page.evaluate("window.scrollY") == 0
-        controls = page.locator(".controls").bounding_box()
-        caption = page.locator("#caption").bounding_box()
-        frame = page.locator(f'[data-frame="{k}"]').bounding_box()
+        controls = page.locator(".sg-controls").bounding_box()
+        caption = page.locator("[data-role=caption]").bounding_box()
+        frame = page.locator("[data-role=frames] svg").bounding_box()
         assert controls is not None and caption is not None and frame is not None
         assert controls["y"] >= 0 and caption["y"] + caption["height"] <= frame["y"]
         assert frame["y"] + frame["height"] <= 768, f"frame {k} runs off the screen"
         assert frame["x"] >= 0 and frame["x"] + frame["width"] <= 1366
-        counter = page.locator("#counter").inner_text()
+        counter = page.locator("[data-role=counter]").inner_text()
         assert f"frame {k + 1} of {count}" in counter
         if k == 4:
             page.screenshot(path=str(tmp_path / "projector.png"))
         if k < count - 1:
-            page.click("#next")
+            page.click("[data-role=next]")
     context.close()

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 import scalargrad as sg
 from scalargrad.viz import Trace, draw, explain, path_view, step_frames, trace
 from scalargrad.viz.diagram import diagram
-from scalargrad.viz.drawing import MAX_NAME_CHARS, Frame, RenderError
+from scalargrad.viz.drawing import MAX_NAME_CHARS, RenderError
+from scalargrad.viz.frames import Frame
 from scalargrad.viz.writers import render, write, write_frames, write_gif, write_stepper
 
 writers = importlib.import_module("scalargrad.viz.writers")

@@ -290,7 +290,7 @@ def test_write_pictures_html_only_writes_the_stepper(tmp_path):
     assert written == [tmp_path / "walkthrough.html"]
     assert files_under(tmp_path) == {tmp_path / "walkthrough.html"}
     page = written[0].read_text(encoding="utf-8")
-    assert page.count("<img data-frame=") == len(LABELLED) + 1
+    assert page.count('<g data-n="') == len(LABELLED) and page.count("<svg") == 1
 
 
 @pytest.mark.parametrize("formats", [["jpg"], ["svg", "bmp"], ["SVG"]])

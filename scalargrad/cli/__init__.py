@@ -38,8 +38,9 @@ from scalargrad.cli.walkthrough import (
     train,
     write_pictures,
 )
-from scalargrad.viz.drawing import RANKDIRS, draw, step_frames
+from scalargrad.viz.drawing import RANKDIRS, draw
 from scalargrad.viz.explanation import explain
+from scalargrad.viz.frames import step_frames
 from scalargrad.viz.notation import number
 from scalargrad.viz.trace import given, trace
 from scalargrad.viz.writers import (

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scalargrad.value import Value
-from scalargrad.viz.drawing import draw, path_view, step_frames
+from scalargrad.viz.drawing import draw, path_view
 from scalargrad.viz.explanation import explain
+from scalargrad.viz.frames import step_frames
 from scalargrad.viz.trace import given, trace
 from scalargrad.viz.writers import require_dot, write, write_frames, write_gif, write_stepper
 

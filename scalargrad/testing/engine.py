@@ -57,7 +57,7 @@ from scalargrad.operation import lookup, registry
 from scalargrad.testing._report import number, table
 
 if TYPE_CHECKING:  # the drawings' layer is loaded only when a picture is asked for
-    from scalargrad.viz.drawing import Frame
+    from scalargrad.viz.frames import Frame
 
 __all__ = ["Defect", "EngineReport", "NotAnEngine", "assert_engine_conforms", "check_engine"]
 
@@ -376,7 +376,7 @@ class Defect:
         """
         if self.program is None:
             return []
-        from scalargrad.viz.drawing import step_frames
+        from scalargrad.viz.frames import step_frames
         from scalargrad.viz.trace import trace
 
         record = trace(self.program.graph())

@@ -2,9 +2,9 @@
 
 The flow is one way: :mod:`~scalargrad.viz.trace` records a pass as plain
 data; :mod:`~scalargrad.viz.diagram` decides what a picture shows;
-:mod:`~scalargrad.viz.drawing`, :mod:`~scalargrad.viz.explanation` and
-:mod:`~scalargrad.viz.stepper` turn that into graphviz pictures, text and a
-web page; :mod:`~scalargrad.viz.writers` writes files. Only ``drawing`` and
+:mod:`~scalargrad.viz.drawing`, :mod:`~scalargrad.viz.frames`,
+:mod:`~scalargrad.viz.explanation` and :mod:`~scalargrad.viz.widget` turn
+that into graphviz pictures, frames to step through, text and the stepper; :mod:`~scalargrad.viz.writers` writes files. Only ``drawing`` and
 ``writers`` need the graphviz package, and they are imported on first use.
 
 >>> import scalargrad as sg
@@ -25,8 +25,9 @@ from scalargrad.viz.forward_explanation import explain_forward
 from scalargrad.viz.trace import Trace, trace
 
 if TYPE_CHECKING:
-    from scalargrad.viz.drawing import draw, path_view, step_frames
+    from scalargrad.viz.drawing import draw, path_view
     from scalargrad.viz.forward_drawing import forward_backward_frames, forward_frames
+    from scalargrad.viz.frames import step_frames, stepper
 
 __all__ = [
     "Explanation",
@@ -40,12 +41,18 @@ __all__ = [
     "forward_trace",
     "path_view",
     "step_frames",
+    "stepper",
     "trace",
 ]
 
-_NEEDS_GRAPHVIZ = ("draw", "path_view", "step_frames", "forward_frames", "forward_backward_frames")
+_NEEDS_GRAPHVIZ = ("draw", "path_view", "step_frames", "stepper", "forward_frames", "forward_backward_frames")
 # Where each picture is drawn, when not in scalargrad.viz.drawing.
-_DRAWN_IN = {name: "scalargrad.viz.forward_drawing" for name in ("forward_frames", "forward_backward_frames")}
+_DRAWN_IN = {
+    "forward_frames": "scalargrad.viz.forward_drawing",
+    "forward_backward_frames": "scalargrad.viz.forward_drawing",
+    "step_frames": "scalargrad.viz.frames",
+    "stepper": "scalargrad.viz.frames",
+}
 
 INSTALL_GRAPHVIZ = (
     "pip install graphviz (the Python package), and the dot program: "

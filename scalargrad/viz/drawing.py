@@ -6,8 +6,9 @@ Three pictures, all read from a :class:`~scalargrad.viz.diagram.Diagram`:
   with its local derivative. ``highlight="w1"`` turns it into the path view:
   the paths from w1 to the root stand out and the caption multiplies along
   each path.
-- ``step_frames(root)``: one picture before the backward pass and one per
-  step, each with the step's equation as caption.
+- the step frames (:mod:`scalargrad.viz.frames`): one picture before the
+  backward pass and one per step, each with the step's equation as caption,
+  all drawn by the sheet here.
 
 Building a ``Digraph`` needs no graphviz binary (``.source`` is the DOT text,
 and Jupyter shows the object inline when ``dot`` is installed); writing files
@@ -25,8 +26,6 @@ and graphviz lays out identical shapes identically.
 >>> dot = draw(y).source
 >>> "= tanh(n2)" in dot, "∂y/∂n2" in dot, "= 0.180707" in dot
 (True, True, True)
->>> len(step_frames(y))   # before the backward pass, then one frame per node
-5
 """
 
 from __future__ import annotations
@@ -43,9 +42,30 @@ import graphviz
 from scalargrad.value import Value
 from scalargrad.viz.diagram import Diagram, _diagram, visible
 from scalargrad.viz.notation import number, partial
+from scalargrad.viz.palette import (  # one place, so pictures and the stepper agree
+    CURRENT_FILL,
+    CURRENT_LINE,
+    CURRENT_TEXT,
+    EDGE,
+    FADED_TEXT,
+    FAINT,
+    INK,
+    LEAF_FILL,
+    MARK_GRAD_CELL,
+    MARK_GRAD_TEXT,
+    MARK_LEAF_FILL,
+    MARK_LINE,
+    MARK_NODE_FILL,
+    MUTED,
+    NODE_FILL,
+    PATH_FILL,
+    PATH_LINE,
+    PATH_TEXT,
+    USED_FILL,
+)
 from scalargrad.viz.trace import Trace, check_bool, given, trace
 
-__all__ = ["Frame", "GraphvizNotFound", "Picture", "RenderError", "draw", "path_view", "step_frames"]
+__all__ = ["GraphvizNotFound", "Picture", "RenderError", "draw", "path_view"]
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
 
@@ -58,18 +78,6 @@ FONT_SIZE = 11
 _GLYPH = 0.65 * FONT_SIZE
 _CELL_PADDING = 3
 
-# Colours (www.w3.org named or hex); one place so pictures stay consistent.
-# Lines may be light; every text colour meets WCAG AA (contrast at least
-# 4.5:1) against every fill it is drawn on, so pictures read on a projector:
-# MUTED text is 6.1:1 even on CURRENT_FILL, CURRENT_TEXT 4.9:1 there, PATH_TEXT
-# 4.9:1 on PATH_FILL (tests/test_contrast.py computes each pair from the DOT).
-INK, FAINT, EDGE = "#212529", "#adb5bd", "#868e96"
-MUTED = "#495057"  # "data"/"grad", "?", edge labels
-FADED_TEXT = "#5c636a"  # edge labels off the highlighted paths
-LEAF_FILL, NODE_FILL = "#e7f0fa", "#ffffff"
-CURRENT_FILL, CURRENT_LINE, CURRENT_TEXT = "#ffd8a8", "#e8590c", "#a33d00"
-USED_FILL = "#fff4e6"
-PATH_FILL, PATH_LINE, PATH_TEXT = "#d0ebff", "#1971c2", "#1864ab"
 
 # The longest name, and the longest formula or caption, a picture shows; longer
 # ones are cut with "…". graphviz reads no label over 16 KiB (16384 bytes, after
@@ -112,6 +120,33 @@ def _dot_failed(error: subprocess.CalledProcessError, what: str) -> RenderError:
     )
 
 
+def render_bytes(graph: graphviz.Digraph, format: str, what: str, dpi: float | None = None) -> bytes:
+    """``dot -T format`` of ``graph``; errors name ``what`` is being rendered (a file, a frame).
+
+    :class:`GraphvizNotFound` without ``dot``, :class:`RenderError` when it
+    fails. ``dpi`` (for PNG) is passed to ``dot`` as ``-Gdpi``, which
+    overrides the graph's own.
+    """
+    try:
+        if dpi is not None and format == "png":
+            source: str = graph.source
+            done = subprocess.run(
+                ["dot", f"-T{format}", f"-Gdpi={dpi:g}"],
+                input=source.encode("utf-8"),
+                capture_output=True,
+                check=True,
+            )
+            return done.stdout
+        picture: bytes = graph.pipe(format=format, quiet=True)  # dot's complaint goes into the error
+        return picture
+    except (FileNotFoundError, graphviz.ExecutableNotFound) as error:
+        raise GraphvizNotFound(
+            f"rendering {what} needs graphviz's `dot` program, which was not found; {INSTALL_HINT}"
+        ) from error
+    except subprocess.CalledProcessError as error:
+        raise _dot_failed(error, what) from error
+
+
 class Picture(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type information
     """The ``graphviz.Digraph`` that ``draw`` returns; in Jupyter, a missing ``dot`` says how to install it.
 
@@ -133,14 +168,6 @@ class Picture(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type i
         except subprocess.CalledProcessError as error:
             raise _dot_failed(error, "the picture") from error
         return bundle
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One picture of the backward pass and its caption (plain text, the step's equation)."""
-
-    graph: Picture
-    caption: str
 
 
 @dataclass
@@ -224,55 +251,6 @@ def path_view(
     return draw(root, rankdir=rankdir, collapse=collapse, edge_labels=edge_labels, highlight=wrt)
 
 
-def step_frames(
-    root: Value | Trace, rankdir: str = "TB", collapse: bool = False, edge_labels: bool = True
-) -> list[Frame]:
-    """The backward pass from ``root`` as pictures: the forward pass, then one frame per step.
-
-    In frame k the node whose gradient step k completes is filled orange, the
-    edges and gradients it used are marked, and gradients not computed yet
-    read ``?``. Every frame has the same layout. There is one frame per drawn
-    node, each drawing every node, so the work grows with the square of the
-    graph's size: ``collapse=True`` keeps a big graph's frames few and small.
-
-    >>> from scalargrad import Value
-    >>> x = Value(3.0, label="x")
-    >>> y = x * x; y.label = "y"
-    >>> [frame.caption for frame in step_frames(y)]
-    ['forward pass: y = 9; no gradient is known yet', '∂y/∂y = 1', '∂y/∂x = ∂y/∂y × ∂y/∂x₍₁₎ + ∂y/∂y × ∂y/∂x₍₂₎ = 1 × 3 + 1 × 3 = 6']
-    """
-    _check_root(root, "step_frames")
-    rankdir = _check_rankdir(rankdir, "step_frames")
-    check_bool(collapse, "collapse", "step_frames")
-    check_bool(edge_labels, "edge_labels", "step_frames")
-    d = _diagram(_traced(root), collapse)
-    sheet = _Sheet(d, True, edge_labels, rankdir)
-    root_node = d.nodes[d.root]
-    captions = [f"forward pass: {root_node.name} = {number(root_node.data)}; no gradient is known yet"]
-    captions += [d.step_caption(step) for step in d.steps]
-    # Numbered as the stepper page numbers them: "frame 1/9" is its "frame 1 of 9".
-    total = len(captions)
-    titled = [
-        _shortened(f"frame {k + 1}/{total}  {caption}", MAX_TEXT_CHARS) for k, caption in enumerate(captions)
-    ]
-    width = max(len(text) for text in titled)
-    frames = [Frame(sheet.draw(_Look(caption=titled[0], caption_chars=width)), captions[0])]
-    known: set[int] = set()
-    for k, step in enumerate(d.steps, start=1):
-        known.add(step.node)  # drawn at once below, so one growing set serves every frame
-        used_edges = {term.edge for term in step.terms}
-        look = _Look(
-            known=known,
-            current=step.node,
-            used_edges=used_edges,
-            used_nodes={d.edges[e].target for e in used_edges},
-            caption=titled[k],
-            caption_chars=width,
-        )
-        frames.append(Frame(sheet.draw(look), captions[k]))
-    return frames
-
-
 def _check_root(root: object, function: str) -> None:
     if not isinstance(root, (Value, Trace)):
         raise TypeError(f"{function}() takes a scalargrad Value (or a Trace) as root, got {given(root)}")
@@ -347,7 +325,14 @@ class _Sheet:
                 else:
                     self.edge_text.append(f"{symbol} = {value}")
 
-    def draw(self, look: _Look) -> Picture:
+    def draw(self, look: _Look, marked: bool = False) -> Picture:
+        """The picture ``look`` describes; ``marked=True`` gives the stepper's one picture instead.
+
+        The marked picture shows every gradient, names each node ``n<position>``
+        and each edge ``e<number>`` by ``id``, and draws what the stepper
+        restyles (fills, lines, gradients, the gradient cell) in the palette's
+        MARK colours, which :mod:`scalargrad.viz.widget` finds and replaces.
+        """
         d = self.d
         graph = Picture(
             name="scalargrad",
@@ -372,9 +357,12 @@ class _Sheet:
         if look.caption:
             graph.attr(label=_caption_label(look.caption, look.caption_chars))
         for position, node in enumerate(d.nodes):
-            graph.node(f"n{node.index}", self._node_label(position, look))
+            if marked:
+                graph.node(f"n{node.index}", self._marked_label(position), id=f"n{position}")
+            else:
+                graph.node(f"n{node.index}", self._node_label(position, look))
         for e, edge in enumerate(d.edges):
-            attrs: dict[str, str] = {}
+            attrs: dict[str, str] = {"id": f"e{e}"} if marked else {}
             if self.edge_labels:
                 attrs["label"] = self.edge_text[e]
             if e in look.used_edges:
@@ -385,6 +373,26 @@ class _Sheet:
                 attrs.update(color=FAINT, fontcolor=FADED_TEXT)
             graph.edge(f"n{d.nodes[edge.source].index}", f"n{d.nodes[edge.target].index}", **attrs)
         return graph
+
+    def _marked_label(self, position: int) -> str:
+        """The node's label in the stepper's one picture: every gradient shown, in MARK colours."""
+        node = self.d.nodes[position]
+        name_width, number_width = self.widths[position]
+        rows = [
+            f'<TR><TD COLSPAN="2" SIDES="B" BORDER="1">{self.titles[position]}</TD></TR>',
+            _number_row("data", self.data[position], name_width, number_width),
+        ]
+        if self.show_grad:
+            rows.append(
+                _number_row(
+                    "grad", self.grads[position], name_width, number_width, MARK_GRAD_CELL, MARK_GRAD_TEXT
+                )
+            )
+        fill = MARK_LEAF_FILL if node.is_leaf else MARK_NODE_FILL
+        return (
+            f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{_CELL_PADDING}" '
+            f'COLOR="{MARK_LINE}" BGCOLOR="{fill}">' + "".join(rows) + "</TABLE>>"
+        )
 
     def _node_label(self, position: int, look: _Look) -> str:
         node = self.d.nodes[position]
@@ -415,10 +423,15 @@ class _Sheet:
 
 
 def _number_row(
-    name: str, text: str | None, name_width: int, width: int, background: str | None = None
+    name: str,
+    text: str | None,
+    name_width: int,
+    width: int,
+    background: str | None = None,
+    colour: str | None = None,
 ) -> str:
     """A row of a node: its name in grey, then ``text`` (escaped already; ``None`` shows ``?``)."""
-    colour = MUTED if text is None else INK
+    colour = colour or (MUTED if text is None else INK)
     height = FONT_SIZE + 2 * _CELL_PADDING + 2
     fill = f' BGCOLOR="{background}"' if background else ""
     return (

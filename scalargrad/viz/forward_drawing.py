@@ -29,19 +29,7 @@ from dataclasses import dataclass, field
 
 from scalargrad.value import Value
 from scalargrad.viz.diagram import Diagram, _diagram
-from scalargrad.viz.drawing import (
-    _CELL_PADDING,
-    _GLYPH,
-    FONT_SIZE,
-    MAX_TEXT_CHARS,
-    Frame,
-    Picture,
-    _check_rankdir,
-    _html,
-    _Look,
-    _Sheet,
-    _shortened,
-)
+from scalargrad.viz.drawing import _CELL_PADDING, _GLYPH, FONT_SIZE, _check_rankdir, _html, _Look, _Sheet
 from scalargrad.viz.forward import (
     ForwardTrace,
     Input,
@@ -50,10 +38,14 @@ from scalargrad.viz.forward import (
     tangent_caption,
     tangent_symbol,
 )
+from scalargrad.viz.frames import Frames, Move, Storyboard, Sweep, backward_sweep, frame_titles
 from scalargrad.viz.notation import number
 from scalargrad.viz.trace import Trace, check_bool
 
 __all__ = ["forward_backward_frames", "forward_frames"]
+
+# What the stepper's counter calls frame 0 and each step of a forward sweep.
+FORWARD_WORDS = ("seeds", "forward step")
 
 # The row a backward picture calls "grad" is the tangent's in a forward one.
 _GRAD_ROW, _TANGENT_ROW = ">grad</FONT>", ">tangent</FONT>"
@@ -87,20 +79,16 @@ class _PairedSheet(_Sheet):
                 self.grads[position] = _html(tangent)
 
     def _node_label(self, position: int, look: _Look) -> str:
-        label: str = super()._node_label(position, look)
+        return self._named_row(super()._node_label(position, look))
+
+    def _marked_label(self, position: int) -> str:
+        return self._named_row(super()._marked_label(position))
+
+    def _named_row(self, label: str) -> str:
         return label.replace(_GRAD_ROW, _TANGENT_ROW, 1) if self.row == "tangent" else label
 
 
-@dataclass(frozen=True)
-class _Sweep:
-    """What one sweep's frames show: the second row, and each frame's caption and emphasis."""
-
-    row: str
-    captions: list[str]
-    moves: list[tuple[int, set[int], set[int]]]  # per step: (node completed, edges used, nodes used)
-
-
-def _forward_sweep(d: Diagram, sweep: ForwardTrace) -> _Sweep:
+def _forward_sweep(d: Diagram, sweep: ForwardTrace) -> Sweep:
     steps = forward_steps(d, sweep)
     seeds = ", ".join(
         f"{tangent_symbol(sweep.nodes[w].name)} = {number(t)}" for w, t in zip(sweep.wrt, sweep.seeds)
@@ -110,45 +98,19 @@ def _forward_sweep(d: Diagram, sweep: ForwardTrace) -> _Sweep:
     ]
     moves = []
     for step in steps:
-        used = {term.edge for term in step.terms}
-        moves.append((step.node, used, {d.edges[e].source for e in used}))  # tangents come from the sources
-    return _Sweep("tangent", captions, moves)
+        used = frozenset(term.edge for term in step.terms)
+        # tangents come from the sources
+        moves.append(Move(step.node, used, frozenset(d.edges[e].source for e in used)))
+    return Sweep("tangent", FORWARD_WORDS, tuple(captions), tuple(moves))
 
 
-def _backward_sweep(d: Diagram) -> _Sweep:
-    """The backward pass as ``step_frames`` shows it: captions, and gradients coming from the targets."""
-    root = d.nodes[d.root]
-    captions = [f"forward pass: {root.name} = {number(root.data)}; no gradient is known yet"]
-    captions += [d.step_caption(step) for step in d.steps]
-    moves = []
-    for step in d.steps:
-        used = {term.edge for term in step.terms}
-        moves.append((step.node, used, {d.edges[e].target for e in used}))
-    return _Sweep("grad", captions, moves)
-
-
-def _pictures(
-    d: Diagram, sweep: ForwardTrace, draw: _Sweep, width: int, rankdir: str, edge_labels: bool
-) -> list[Frame]:
+def _frames(
+    d: Diagram, sweep: ForwardTrace, drawn: Sweep, width: int, rankdir: str, edge_labels: bool
+) -> Frames:
     """One sweep's frames; ``width`` is the caption cell's, in characters, shared by both sweeps."""
     tangents = [sweep.steps[node.index].tangent for node in d.nodes]
-    sheet = _PairedSheet(d, True, edge_labels, rankdir, tangents=tangents, row=draw.row)
-    titles = _titles(draw)
-    pictures: list[Picture] = [sheet.draw(_Look(caption=titles[0], caption_chars=width))]
-    done: set[int] = set()
-    for node, used_edges, used_nodes in draw.moves:
-        done.add(node)  # every frame is drawn before the next step, so one growing set serves them all
-        look = _Look(done, node, used_edges, used_nodes, caption=titles[len(pictures)], caption_chars=width)
-        pictures.append(sheet.draw(look))
-    return [Frame(picture, caption) for picture, caption in zip(pictures, draw.captions)]
-
-
-def _titles(draw: _Sweep) -> list[str]:
-    # Numbered as the backward frames and the stepper page number theirs.
-    total = len(draw.captions)
-    return [
-        _shortened(f"frame {k + 1}/{total}  {text}", MAX_TEXT_CHARS) for k, text in enumerate(draw.captions)
-    ]
+    sheet = _PairedSheet(d, True, edge_labels, rankdir, tangents=tangents, row=drawn.row)
+    return Storyboard(sheet, drawn, width).frames()
 
 
 def _prepared(
@@ -175,7 +137,7 @@ def forward_frames(
     rankdir: str = "TB",
     collapse: bool = False,
     edge_labels: bool = True,
-) -> list[Frame]:
+) -> Frames:
     """The forward sweep over ``root``'s graph as pictures: the seeds, then one frame per node.
 
     ``wrt`` and ``tangents`` are :func:`~scalargrad.viz.forward.forward_trace`'s
@@ -198,9 +160,9 @@ def forward_frames(
     (6, 'v̇4 = v̇1 + v̇2 = 0.5 + 5 = 5.5')
     """
     sweep, d, checked = _prepared("forward_frames", root, wrt, tangents, rankdir, collapse, edge_labels)
-    forward, backward = _forward_sweep(d, sweep), _backward_sweep(d)
-    width = max(len(title) for draw in (forward, backward) for title in _titles(draw))
-    return _pictures(d, sweep, forward, width, checked, edge_labels)
+    forward, backward = _forward_sweep(d, sweep), backward_sweep(d)
+    width = max(len(title) for drawn in (forward, backward) for title in frame_titles(drawn))
+    return _frames(d, sweep, forward, width, checked, edge_labels)
 
 
 def forward_backward_frames(
@@ -210,7 +172,7 @@ def forward_backward_frames(
     rankdir: str = "TB",
     collapse: bool = False,
     edge_labels: bool = True,
-) -> tuple[list[Frame], list[Frame]]:
+) -> tuple[Frames, Frames]:
     """Both sweeps over ``root``'s graph, to show side by side: tangents flowing forward, gradients flowing back.
 
     The forward frames are :func:`forward_frames`'s; the backward frames show
@@ -232,9 +194,9 @@ def forward_backward_frames(
     sweep, d, checked = _prepared(
         "forward_backward_frames", root, wrt, tangents, rankdir, collapse, edge_labels
     )
-    forward, backward = _forward_sweep(d, sweep), _backward_sweep(d)
-    width = max(len(title) for draw in (forward, backward) for title in _titles(draw))
+    forward, backward = _forward_sweep(d, sweep), backward_sweep(d)
+    width = max(len(title) for drawn in (forward, backward) for title in frame_titles(drawn))
     return (
-        _pictures(d, sweep, forward, width, checked, edge_labels),
-        _pictures(d, sweep, backward, width, checked, edge_labels),
+        _frames(d, sweep, forward, width, checked, edge_labels),
+        _frames(d, sweep, backward, width, checked, edge_labels),
     )

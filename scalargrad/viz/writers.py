@@ -22,15 +22,14 @@ import io
 import numbers
 import os
 import shutil
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import graphviz
 
 from scalargrad.files import write_atomically
-from scalargrad.viz.drawing import INSTALL_HINT, Frame, GraphvizNotFound, RenderError, _dot_failed
-from scalargrad.viz.stepper import stepper_html
+from scalargrad.viz.drawing import INSTALL_HINT, GraphvizNotFound, RenderError, render_bytes
+from scalargrad.viz.frames import Frame, Stepper
 from scalargrad.viz.trace import given
 
 __all__ = [
@@ -88,7 +87,7 @@ def render(graph: graphviz.Digraph, format: str, dpi: float | None = None) -> by
     """
     _check_graph(graph, "render")
     _check_format(format, "render", FORMATS[:-1])
-    return _render(graph, format, "the picture", _check_dpi(dpi, "render"))
+    return render_bytes(graph, format, "the picture", _check_dpi(dpi, "render"))
 
 
 def write(graph: graphviz.Digraph, path: str | os.PathLike[str], dpi: float | None = None) -> Path:
@@ -148,6 +147,10 @@ def write_frames(
 def write_stepper(frames: Sequence[Frame], path: str | os.PathLike[str], title: str | None = None) -> Path:
     """One self-contained HTML page that steps through ``frames`` (buttons, slider, arrow keys).
 
+    The frames of :func:`~scalargrad.viz.frames.step_frames` (and of the
+    forward-mode pictures) are laid out once: the page holds one picture and
+    restyles it at each step. Other frames are rendered one picture each.
+
     >>> import shutil, tempfile, os
     >>> from scalargrad import Value, step_frames
     >>> x = Value(2.0, label="x")
@@ -155,10 +158,10 @@ def write_stepper(frames: Sequence[Frame], path: str | os.PathLike[str], title: 
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     if shutil.which("dot"):   # each frame is rendered to SVG
     ...         page = write_stepper(step_frames(y), os.path.join(folder, "steps.html")).read_text()
-    ...         print(page.startswith("<!DOCTYPE html>"), page.count("data-frame="))
+    ...         print(page.startswith("<!DOCTYPE html>"), page.count("<svg"))
     ...     else:
-    ...         print(True, 3)
-    True 3
+    ...         print(True, 1)
+    True 1
     """
     checked = _check_frames(frames, "write_stepper")
     target = _path(path, "path", "write_stepper")
@@ -166,12 +169,7 @@ def write_stepper(frames: Sequence[Frame], path: str | os.PathLike[str], title: 
         raise TypeError(f"write_stepper() takes a str or None as title, got {given(title)}")
     if not checked:
         raise ValueError("frames is empty: a stepper needs at least one frame")
-    pages = [
-        (_render(frame.graph, "svg", f"frame {k} of {target}").decode("utf-8"), frame.caption)
-        for k, frame in enumerate(checked)
-    ]
-    html = stepper_html(pages) if title is None else stepper_html(pages, title=title)
-    return write_atomically(target, html)
+    return Stepper(checked, title).save(target)
 
 
 def write_gif(
@@ -227,9 +225,9 @@ def write_gif(
     if not checked:
         raise ValueError("no frames to write")
     images = [
-        Image.open(io.BytesIO(_render(frame.graph, "png", f"frame {k} of {target}", resolution))).convert(
-            "RGB"
-        )
+        Image.open(
+            io.BytesIO(render_bytes(frame.graph, "png", f"frame {k} of {target}", resolution))
+        ).convert("RGB")
         for k, frame in enumerate(checked)
     ]
     # The frames share one layout, but pad to the largest anyway: a GIF has one canvas size.
@@ -274,7 +272,7 @@ def _content(graph: graphviz.Digraph, format: str, target: Path, dpi: float | No
     if format == "dot":
         source: str = graph.source
         return source.encode("utf-8")
-    return _render(graph, format, str(target), dpi)
+    return render_bytes(graph, format, str(target), dpi)
 
 
 def _check_dpi(dpi: object, function: str) -> float | None:
@@ -286,35 +284,6 @@ def _check_dpi(dpi: object, function: str) -> float | None:
     if not 10 <= float(dpi) <= 1200:
         raise ValueError(f"dpi must be from 10 to 1200 (graphviz's default is 96); got {dpi!r}")
     return float(dpi)
-
-
-def _render(graph: graphviz.Digraph, format: str, what: str, dpi: float | None = None) -> bytes:
-    """``dot -T format`` of ``graph``; errors name ``what`` is being rendered (a file, a frame).
-
-    ``dpi`` (for PNG) is passed to ``dot`` as ``-Gdpi``, which overrides the graph's own.
-    """
-    try:
-        if dpi is not None and format == "png":
-            source: str = graph.source
-            done = subprocess.run(
-                ["dot", f"-T{format}", f"-Gdpi={dpi:g}"],
-                input=source.encode("utf-8"),
-                capture_output=True,
-                check=True,
-            )
-            return done.stdout
-        picture: bytes = graph.pipe(format=format, quiet=True)  # dot's complaint goes into the error
-        return picture
-    except FileNotFoundError as error:
-        raise GraphvizNotFound(
-            f"rendering {what} needs graphviz's `dot` program, which was not found; {INSTALL_HINT}"
-        ) from error
-    except graphviz.ExecutableNotFound as error:
-        raise GraphvizNotFound(
-            f"rendering {what} needs graphviz's `dot` program, which was not found; {INSTALL_HINT}"
-        ) from error
-    except subprocess.CalledProcessError as error:
-        raise _dot_failed(error, what) from error
 
 
 def _check_graph(graph: object, function: str) -> None:
@@ -350,7 +319,8 @@ def _check_frames(frames: object, function: str) -> list[Frame]:
     for k, frame in enumerate(frames):
         if not isinstance(frame, Frame):
             raise TypeError(f"{function}(): frames[{k}] is {given(frame)}, not a Frame (from step_frames())")
-        if not isinstance(frame.graph, _GRAPHS) or not isinstance(frame.caption, str):
+        drawn_later = frame._board is not None  # a picture of step_frames, drawn when first read
+        if not (drawn_later or isinstance(frame.graph, _GRAPHS)) or not isinstance(frame.caption, str):
             raise TypeError(
                 f"{function}(): frames[{k}] must hold a graphviz graph and a str caption, "
                 f"got {given(frame.graph)} and {given(frame.caption)}"
