@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -230,6 +231,9 @@ def test_a_label_is_text_never_markup(label: str) -> None:
     headings = ["".join(p.itertext()) for p in root.iter("strong")]
     assert headings[0] == "Forward pass"
     assert f"Chain rule, along the 1 path from {shown} to {shown}!" in headings
+    assert "<img" not in e.html and "<script" not in e.html
+    if len(shown) > 2:
+        assert not [v for element in root.iter() for v in element.attrib.values() if shown in v]
     tokens = [t.text for t in root.iter() if t.tag in ("mi", "mo", "mtext")]
     if len(shown) > 1:
         assert shown in tokens and f"{shown}!" in tokens  # the whole label: one name, as written
@@ -457,3 +461,46 @@ def test_chromium_lays_out_the_mathml_offline(tmp_path: Path) -> None:
         assert f["top"][3] <= f["bottom"][1]  # numerator above the denominator
     lefts = {round(box[0]) for box in layout["equals"]}
     assert len(layout["equals"]) == 5 and len(lefts) == 1  # the forward pass aligned on its =
+
+
+def test_nbconvert_s_html_shows_the_maths_with_no_network(tmp_path: Path) -> None:
+    """The issue's case: a notebook executed, exported by nbconvert, opened with every request refused."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    exporters = pytest.importorskip("nbconvert.exporters", reason="needs nbconvert")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    notebook = nbformat.v4.new_notebook()
+    source = 'import scalargrad as sg\nfrom scalargrad.cli.walkthrough import build\nsg.explain(build(), "w2", collapse=True)'
+    notebook.cells = [nbformat.v4.new_code_cell(source)]
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    assert {"text/html", "text/markdown", "text/plain"} <= set(notebook.cells[0].outputs[0]["data"])
+    body, _ = exporters.HTMLExporter().from_notebook_node(notebook)
+    page_file = tmp_path / "notebook.html"
+    page_file.write_text(body, encoding="utf-8")
+    refused: list[str] = []
+
+    def route(request_route: Any) -> None:
+        if request_route.request.url.startswith("file:"):
+            request_route.continue_()
+        else:
+            refused.append(request_route.request.url)
+            request_route.abort()
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page()
+            page.route("**/*", route)
+            page.goto(page_file.as_uri())
+            fraction = page.evaluate(
+                """() => { const f = document.querySelector('.scalargrad-explanation mfrac');
+                           const [top, bottom] = [...f.children].map(c => c.getBoundingClientRect());
+                           const mn = document.querySelector('.scalargrad-explanation mn').getBoundingClientRect();
+                           return [f.getBoundingClientRect().height / mn.height, top.bottom <= bottom.top]; }"""
+            )
+        finally:
+            browser.close()
+    assert fraction[0] > 1.6 and fraction[1]  # typeset, though MathJax never loaded
+    assert any("mathjax" in url.lower() for url in refused)  # nbconvert's page asks a CDN for it
