@@ -3,7 +3,8 @@
 The HTML is read back with a real XML parser, so a label can only ever be
 text; every registered op's derivation is written in MathML and its numbers
 are read back and compared with the text's; and Debian's Chromium lays the
-worked example out (skipped without playwright or chromium), offline.
+worked example out offline, on a page of its own and in nbconvert's export
+of an executed notebook (skipped without playwright, chromium or nbconvert).
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from scalargrad.cli.walkthrough import build
 from scalargrad.viz.diagram import visible
 from scalargrad.viz.mathml import aligned, mathml, text_of
 from scalargrad.viz.notation import number
-
-pretty = pytest.importorskip("IPython.lib.pretty").pretty
 
 MATHML_TAGS = {
     "math", "mrow", "mi", "mn", "mo", "mtext", "mspace", "mfrac", "msup", "msub", "msubsup",
@@ -100,6 +99,7 @@ def text_equations(explanation: sg.viz.Explanation) -> list[str]:
 
 
 def test_ipython_pretty_prints_the_text() -> None:
+    pretty = pytest.importorskip("IPython.lib.pretty").pretty
     e = sg.explain(build(), "w2", collapse=True)
     assert pretty(e) == e.text
     assert pretty([e]).startswith("[Forward pass\n")  # inside a container too
