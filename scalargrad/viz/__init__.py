@@ -25,7 +25,8 @@ from scalargrad.viz.forward_explanation import explain_forward
 from scalargrad.viz.trace import Trace, trace
 
 if TYPE_CHECKING:
-    from scalargrad.viz.drawing import draw, path_view
+    from scalargrad.viz.drawing import path_view
+    from scalargrad.viz.pictures import draw
     from scalargrad.viz.forward_drawing import forward_backward_frames, forward_frames
     from scalargrad.viz.frames import step_frames, stepper
 
@@ -50,6 +51,7 @@ _NEEDS_GRAPHVIZ = ("draw", "path_view", "step_frames", "stepper", "forward_frame
 _DRAWN_IN = {
     "forward_frames": "scalargrad.viz.forward_drawing",
     "forward_backward_frames": "scalargrad.viz.forward_drawing",
+    "draw": "scalargrad.viz.pictures",
     "step_frames": "scalargrad.viz.frames",
     "stepper": "scalargrad.viz.frames",
 }

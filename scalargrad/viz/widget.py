@@ -182,15 +182,18 @@ _JS = """\
       for (i = from; i > to; i--) { know(i, false); }
       emphasise(to, true);
     }
-    // Scroll the picture (never the page around it) until the current node shows.
+    // When the current node is out of sight, scroll the picture (never the page
+    // around it) to bring it to the middle.
     function reveal() {
       var node = steps[current].node;
       if (!svg || node === null || node === undefined || !nodes[node]) { return; }
-      var outer = box.getBoundingClientRect(), inner = nodes[node].getBoundingClientRect(), margin = 24;
-      if (inner.left < outer.left) { box.scrollLeft -= outer.left - inner.left + margin; }
-      else if (inner.right > outer.right) { box.scrollLeft += inner.right - outer.right + margin; }
-      if (inner.top < outer.top) { box.scrollTop -= outer.top - inner.top + margin; }
-      else if (inner.bottom > outer.bottom) { box.scrollTop += inner.bottom - outer.bottom + margin; }
+      var outer = box.getBoundingClientRect(), inner = nodes[node].getBoundingClientRect();
+      if (inner.left < outer.left || inner.right > outer.right) {
+        box.scrollLeft += (inner.left + inner.right) / 2 - (outer.left + outer.right) / 2;
+      }
+      if (inner.top < outer.top || inner.bottom > outer.bottom) {
+        box.scrollTop += (inner.top + inner.bottom) / 2 - (outer.top + outer.bottom) / 2;
+      }
     }
     function show(index) {
       var i = Math.max(0, Math.min(lastIndex, Math.round(Number(index)) || 0));
