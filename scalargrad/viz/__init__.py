@@ -26,9 +26,9 @@ from scalargrad.viz.trace import Trace, trace
 
 if TYPE_CHECKING:
     from scalargrad.viz.drawing import path_view
-    from scalargrad.viz.pictures import draw
     from scalargrad.viz.forward_drawing import forward_backward_frames, forward_frames
     from scalargrad.viz.frames import step_frames, stepper
+    from scalargrad.viz.pictures import draw
 
 __all__ = [
     "Explanation",
