@@ -1,7 +1,9 @@
 """The notation is never false: no printed equation has the same expression on two of its sides.
 
-``y = x * x`` used to print ``∂y/∂x = ∂y/∂x + ∂y/∂x``, and a one-edge chain
-``∂f/∂b = ∂f/∂b``. The rule is checked on random graphs (from
+``y = x * x`` used to print ``∂y/∂x = ∂y/∂x + ∂y/∂x``, a one-edge chain
+``∂f/∂b = ∂f/∂b``, and ``y = tanh(3t) - t`` ``∂y/∂t = … + ∂y/∂t``, giving
+``∂y/∂t`` two values. No equation defines a symbol by itself, and a
+derivation gives each symbol one value. The rule is checked on random graphs (from
 ``scalargrad.testing.expressions``, whose nodes are shared and whose inputs
 are used several times, and from a generator here that also makes unlabelled
 leaves, values used twice by one op, and equal values) in every output:
@@ -31,10 +33,35 @@ def sides_of(equation: str) -> list[str]:
     return [side.strip() for side in SIDES.split(equation.replace("\u00a0", " ")) if side.strip()]
 
 
+NUMBER = re.compile(r"-?(\d[\d.]*(e[-+]?\d+)?|inf|nan)")
+
+
 def check(equation: str, where: str) -> None:
     sides = sides_of(equation)
     repeated = {side for side in sides if sides.count(side) > 1}
     assert not repeated, f"{where}: {equation!r} has {sorted(repeated)} on two sides"
+    # Nor is what an equation defines a term of its own right side
+    # (``∂y/∂t = ∂y/∂n × ∂n/∂t + ∂y/∂t``: the gradient is not the direct edge's derivative).
+    # (``1 × ∂y/∂t``, the seed times the one edge, is the same number, so true.)
+    if sides and sides[0].startswith("∂"):
+        for side in sides[1:]:
+            terms = [term.split(" × ") for term in side.split(" + ")]
+            if len(terms) > 1:
+                assert not any(sides[0] in factors for factors in terms), (
+                    f"{where}: {equation!r} defines {sides[0]} by itself"
+                )
+
+
+def check_one_value_each(text: str, where: str) -> None:
+    """In one derivation, a symbol that is given a number is given the same number every time."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        sides = sides_of(line.strip())
+        if len(sides) > 1 and sides[0].startswith("∂") and NUMBER.fullmatch(sides[-1]):
+            symbol, value = sides[0], sides[-1]
+            assert values.setdefault(symbol, value) == value, (
+                f"{where}: {symbol} = {values[symbol]} and = {value}"
+            )
 
 
 def equations_of_explanation(explanation: sg.viz.Explanation) -> list[tuple[str, str]]:
@@ -76,7 +103,9 @@ def check_everything(root: sg.Value) -> int:
         names = [node.name for node in d.nodes]
         assert len(set(names)) == len(names), names  # every node can be named
         for name in names:
-            for equation, kind in equations_of_explanation(sg.explain(root, name, collapse=collapse)):
+            explanation = sg.explain(root, name, collapse=collapse)
+            check_one_value_each(explanation.text, f"explain {name} (collapse={collapse})")
+            for equation, kind in equations_of_explanation(explanation):
                 check(equation, f"explain {name} ({kind}, collapse={collapse})")
                 seen += 1
             check(d.path_caption(name), f"path caption of {name}")
@@ -184,3 +213,18 @@ def random_graph(rng: random.Random) -> sg.Value:
 @pytest.mark.parametrize("seed", range(60))
 def test_random_graphs(seed: int) -> None:
     assert check_everything(random_graph(random.Random(seed))) > 0
+
+
+def test_a_direct_edge_into_the_root_is_told_from_the_gradient() -> None:
+    t = sg.Value(2.0, label="t")
+    y = (t * 3.0).tanh() - t
+    y.label = "y"
+    text = sg.explain(y, "t").text
+    assert "+ ∂y/∂t₍₂₎" in text and "∂y/∂t₍₂₎ = -1" in text
+    a = t * 2.0
+    a.label = "a"
+    z = (a + t * 3.0).tanh()
+    z.label = "z"
+    folded = sg.explain(z, "t", collapse=True).text
+    assert "∂z/∂t = ∂z/∂a × ∂a/∂t + ∂z/∂t₍₂₎" in folded
+    check_one_value_each(text, "direct") or check_one_value_each(folded, "folded")

@@ -325,3 +325,59 @@ def test_a_frame_fits_a_projector_screen_below_the_controls(browser: Browser, tm
         if k < count - 1:
             page.click("[data-role=next]")
     context.close()
+
+
+def test_a_thousand_node_graph_steps_on_one_picture(browser: Browser, tmp_path: Path) -> None:
+    # The graph is laid out once; each step restyles it. Jumping anywhere leaves
+    # exactly the gradients of the steps so far shown, and the current node in view.
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz's dot program is not on PATH")
+    import random
+
+    import scalargrad as sg
+    from scalargrad.viz.frames import stepper
+
+    rng = random.Random(0)
+    nodes = [sg.Value(rng.uniform(-1, 1)) for _ in range(20)]
+    while len(nodes) < 1000:
+        a, b = rng.sample(nodes[-40:], 2)
+        nodes.append((a * b).tanh() if rng.random() < 0.3 else a + b if rng.random() < 0.5 else a * b)
+    shown = stepper(nodes[-1])
+    count = len(shown.frames)
+    assert count > 1000
+    url = shown.save(tmp_path / "big.html").as_uri()
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url, wait_until="load")
+    assert page.locator("svg").count() == 1
+    # too big to read fitted to the box: shown at its size
+    assert page.locator("[data-role=zoom]").get_attribute("aria-pressed") == "true"
+
+    def jump(k: int) -> None:
+        page.locator("[data-role=slider]").evaluate(
+            "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", str(k)
+        )
+
+    for k in (count - 1, 0, 500, 501, 37):
+        jump(k)
+        known = page.eval_on_selector_all("[data-n].sg-known", "els => els.length")
+        questions = page.eval_on_selector_all(
+            "[data-r=grad]", "els => els.filter(e => e.textContent === '?').length"
+        )
+        assert known == k and questions == count - 1 - k, k
+        if k:
+            current = page.locator("[data-n].sg-current")
+            assert current.count() == 1
+            inside = page.evaluate(
+                """() => { const box = document.querySelector('[data-role=frames]').getBoundingClientRect();
+                           const n = document.querySelector('[data-n].sg-current').getBoundingClientRect();
+                           return n.left >= box.left && n.right <= box.right
+                               && n.top >= box.top && n.bottom <= box.bottom; }"""
+            )
+            assert inside, f"frame {k}: the current node is out of view"
+    page.keyboard.press("ArrowRight")
+    assert page.eval_on_selector_all("[data-n].sg-known", "els => els.length") == 38
+    assert errors == []
+    context.close()

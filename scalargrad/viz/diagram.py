@@ -270,21 +270,36 @@ class Diagram:
         return partial(self.nodes[edge.target].name, self.nodes[edge.source].name, style, self.use(edge))
 
     def use(self, edge: DiagramEdge) -> int | None:
-        """Which operand of its target the edge is (from 1), when the target uses its source more than once; else None.
+        """The number that tells the edge's symbol from another derivative's; None when none is needed.
+
+        Two cases need one. Where the target uses its source more than once
+        (``x * x``), each edge is the operand it fills, from 1. And where the
+        target is the root and the source reaches it along other edges too
+        (``y = tanh(3t) - t``), the edge's ``∂y/∂t`` (the other operands held
+        fixed) is not the gradient ``∂y/∂t`` (every path), so it is marked
+        too: by its operand, or, for an edge folded from several, by which of
+        the source's edges it is, from 1.
 
         >>> from scalargrad import Value
         >>> x = Value(3.0, label="x")
         >>> d = diagram(x * x + x)
         >>> [d.use(edge) for edge in d.edges]
-        [1, 2, None, None]
+        [1, 2, None, 2]
         """
         _check_edge(edge, "use")
-        if not edge.direct:
-            return None
         repeated: set[tuple[int, int]] = self._lookup("repeated")
-        if (edge.target, edge.source) not in repeated:
+        if edge.direct and (edge.target, edge.source) in repeated:
+            return edge.operand + 1
+        if edge.target != self.root:
             return None
-        return edge.operand + 1
+        out: dict[int, list[int]] = self._lookup("out_edges")
+        leaving = out.get(edge.source, [])
+        if len(leaving) < 2:
+            return None
+        if edge.direct:
+            return edge.operand + 1
+        positions: dict[int, int] = self._lookup("edge_positions")
+        return leaving.index(positions[id(edge)]) + 1
 
     def edge_caption(self, edge: DiagramEdge) -> str:
         """``∂neto/∂w2 = 0.512497``.
@@ -412,6 +427,16 @@ class Diagram:
         for position, node in enumerate(self.nodes):
             names.setdefault(node.name, []).append(position)
         return names
+
+    def _build_edge_positions(self) -> dict[int, int]:
+        return {id(edge): e for e, edge in enumerate(self.edges)}
+
+    def _build_out_edges(self) -> dict[int, list[int]]:
+        """Each node's edges out (positions in ``edges``), in order."""
+        out: dict[int, list[int]] = {}
+        for e, edge in enumerate(self.edges):
+            out.setdefault(edge.source, []).append(e)
+        return out
 
     def _build_repeated(self) -> set[tuple[int, int]]:
         """(target, source) positions of direct edges whose target uses the source more than once."""
