@@ -182,6 +182,7 @@ class Frame:
 
     @property
     def graph(self) -> Picture:
+        """The picture (a ``graphviz.Digraph``), drawn the first time it is read."""
         if self._graph is None:
             assert self._board is not None
             self._graph = self._board.picture(self._index)
@@ -189,6 +190,7 @@ class Frame:
 
     @property
     def caption(self) -> str:
+        """The step's equation, as plain text."""
         return self._caption
 
     def __repr__(self) -> str:

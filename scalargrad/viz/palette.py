@@ -9,6 +9,23 @@ MUTED text is 6.1:1 even on CURRENT_FILL, CURRENT_TEXT 4.9:1 there, PATH_TEXT
 ('#212529', '#ffd8a8')
 """
 
+__all__ = [
+    "CURRENT_FILL",
+    "CURRENT_LINE",
+    "CURRENT_TEXT",
+    "EDGE",
+    "FADED_TEXT",
+    "FAINT",
+    "INK",
+    "LEAF_FILL",
+    "MUTED",
+    "NODE_FILL",
+    "PATH_FILL",
+    "PATH_LINE",
+    "PATH_TEXT",
+    "USED_FILL",
+]
+
 INK, FAINT, EDGE = "#212529", "#adb5bd", "#868e96"
 MUTED = "#495057"  # "data"/"grad", "?", edge labels
 FADED_TEXT = "#5c636a"  # edge labels off the highlighted paths
