@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import CHROMIUM, MISSING, launch
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -401,26 +402,13 @@ def test_numbers_in_scientific_notation() -> None:
 
 # --------------------------------------------------------------- in a browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-# As tests/test_stepper_browser.py launches it: root in a container on a closed network.
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 SCREENSHOT = Path("/tmp/explain-mathml.png")
 
 
 def test_chromium_lays_out_the_mathml_offline(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(MISSING)
     e = sg.explain(build(), "w2", collapse=True)
     page_file = tmp_path / "explain.html"
     page_file.write_text(
@@ -431,7 +419,7 @@ def test_chromium_lays_out_the_mathml_offline(tmp_path: Path) -> None:
     url = page_file.as_uri()
     requests: list[str] = []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 760, "height": 600}, device_scale_factor=1.5)
             page.on("request", lambda request: requests.append(request.url))
@@ -470,7 +458,7 @@ def test_nbconvert_s_html_shows_the_maths_with_no_network(tmp_path: Path) -> Non
     exporters = pytest.importorskip("nbconvert.exporters", reason="needs nbconvert")
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(MISSING)
     notebook = nbformat.v4.new_notebook()
     source = 'import scalargrad as sg\nfrom scalargrad.cli.walkthrough import build\nsg.explain(build(), "w2", collapse=True)'
     notebook.cells = [nbformat.v4.new_code_cell(source)]
@@ -489,7 +477,7 @@ def test_nbconvert_s_html_shows_the_maths_with_no_network(tmp_path: Path) -> Non
             request_route.abort()
 
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        browser = launch(playwright)
         try:
             page = browser.new_page()
             page.route("**/*", route)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from chromium import CHROMIUM, MISSING, launch
 
 import scalargrad as sg
 from scalargrad.cli.walkthrough import build
@@ -41,19 +42,6 @@ nbclient = pytest.importorskip("nbclient", reason="executing a notebook needs nb
 pytest.importorskip("ipykernel", reason="executing a notebook needs ipykernel (the test extra)")
 
 HAVE_DOT = shutil.which("dot") is not None
-CHROMIUM = Path("/usr/bin/chromium")
-# As tests/test_stepper_browser.py launches it: root in a container on a closed network.
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 SCREENSHOT = Path("/tmp/notebook-stepper.png")
 
 # ------------------------------------------------------------ the references
@@ -344,9 +332,9 @@ def exported(executed: Executed) -> Exported:
 def browser() -> Iterator[Browser]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(MISSING)
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 

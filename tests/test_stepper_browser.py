@@ -19,37 +19,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from chromium import CHROMIUM, MISSING, launch
 
 from scalargrad.viz.widget import stepper_html
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request
 
-CHROMIUM = Path("/usr/bin/chromium")
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the browser tests need the playwright package (pip install playwright)"
 )
 if not CHROMIUM.exists():
     pytest.skip(
-        f"the browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)",
+        MISSING,
         allow_module_level=True,
     )
 
-# Root in a container on a closed network: no sandbox (it needs user
-# namespaces), no GPU, and none of the background fetches a fresh profile makes.
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Docker gives /dev/shm 64 MB, too little for Chromium; use /tmp instead.
-    "--disable-dev-shm-usage",
-]
 
 TRICKY = "</script><b>x</b> & ∂"
 CAPTIONS = [
@@ -110,7 +96,7 @@ def _handmade_svgs() -> list[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 

@@ -170,6 +170,36 @@ class Picture(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type i
         return bundle
 
 
+def styled_picture(
+    name: str, rankdir: str, graph: dict[str, str] | None = None, edge: dict[str, str] | None = None
+) -> Picture:
+    """An empty picture in the pictures' one style (fonts, colours, white ground); ``graph`` and ``edge`` add to it.
+
+    >>> picture = styled_picture("g", "LR", {"nodesep": "0.5"})
+    >>> picture.graph_attr["rankdir"], picture.graph_attr["nodesep"], picture.edge_attr["color"] == EDGE
+    ('LR', '0.5', True)
+    """
+    return Picture(
+        name=name,
+        graph_attr={
+            "rankdir": rankdir,
+            "bgcolor": "white",
+            "fontname": FONT,
+            "fontsize": str(FONT_SIZE),
+            "labelloc": "t",
+            **(graph or {}),
+        },
+        node_attr={"shape": "plain", "fontname": FONT, "fontsize": str(FONT_SIZE)},
+        edge_attr={
+            "fontname": FONT,
+            "fontsize": str(FONT_SIZE - 1),
+            "color": EDGE,
+            "fontcolor": MUTED,
+            **(edge or {}),
+        },
+    )
+
+
 @dataclass
 class _Look:
     """What one picture emphasises; the default shows everything plainly."""
@@ -334,25 +364,8 @@ class _Sheet:
         MARK colours, which :mod:`scalargrad.viz.widget` finds and replaces.
         """
         d = self.d
-        graph = Picture(
-            name="scalargrad",
-            graph_attr={
-                "rankdir": self.rankdir,
-                "bgcolor": "white",
-                "fontname": FONT,
-                "fontsize": str(FONT_SIZE),
-                "nodesep": "0.5",
-                "ranksep": "0.5",
-                "labelloc": "t",
-            },
-            node_attr={"shape": "plain", "fontname": FONT, "fontsize": str(FONT_SIZE)},
-            edge_attr={
-                "fontname": FONT,
-                "fontsize": str(FONT_SIZE - 1),
-                "color": EDGE,
-                "fontcolor": MUTED,
-                "arrowsize": "0.7",
-            },
+        graph = styled_picture(
+            "scalargrad", self.rankdir, {"nodesep": "0.5", "ranksep": "0.5"}, {"arrowsize": "0.7"}
         )
         if look.caption:
             graph.attr(label=_caption_label(look.caption, look.caption_chars))

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import graphviz
+
 from scalargrad.files import write_atomically
 from scalargrad.value import Value
 from scalargrad.viz.diagram import Diagram, _diagram
@@ -53,6 +55,9 @@ from scalargrad.viz.widget import (
     stepper_html,
     storyboard_html,
 )
+
+# What a frame's picture may be: what draw() returns, or any graphviz graph or DOT source.
+_GRAPHS = (graphviz.Graph, graphviz.Digraph, graphviz.Source)
 
 __all__ = ["Frame", "Frames", "Move", "Stepper", "Storyboard", "Sweep", "step_frames", "stepper"]
 
@@ -257,7 +262,9 @@ class Stepper:
     """
 
     def __init__(self, frames: Sequence[Frame], title: str | None = None) -> None:
-        self.frames = _checked_frames(frames, "stepper")
+        self.frames = checked_frames(frames, "stepper")
+        if not self.frames:
+            raise ValueError("frames is empty: a stepper needs at least one frame")
         if title is not None and not isinstance(title, str):
             raise TypeError(f"stepper() takes a str or None as title, got {given(title)}")
         self.title = title
@@ -347,7 +354,8 @@ def stepper(
     return Stepper(root, title)
 
 
-def _checked_frames(frames: object, function: str) -> list[Frame]:
+def checked_frames(frames: object, function: str) -> list[Frame]:
+    """``frames`` as a list of Frames (each with a graphviz graph and a str caption); TypeError naming ``function`` else."""
     if isinstance(frames, (str, bytes)) or not isinstance(frames, Sequence):
         raise TypeError(
             f"{function}() takes a list of Frames (what step_frames() returns) as frames, got {given(frames)}"
@@ -355,8 +363,12 @@ def _checked_frames(frames: object, function: str) -> list[Frame]:
     for k, frame in enumerate(frames):
         if not isinstance(frame, Frame):
             raise TypeError(f"{function}(): frames[{k}] is {given(frame)}, not a Frame (from step_frames())")
-    if len(frames) == 0:
-        raise ValueError("frames is empty: a stepper needs at least one frame")
+        drawn_later = frame._board is not None  # a picture of step_frames, drawn when first read
+        if not (drawn_later or isinstance(frame.graph, _GRAPHS)) or not isinstance(frame.caption, str):
+            raise TypeError(
+                f"{function}(): frames[{k}] must hold a graphviz graph and a str caption, "
+                f"got {given(frame.graph)} and {given(frame.caption)}"
+            )
     return list(frames)
 
 

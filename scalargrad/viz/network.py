@@ -70,9 +70,17 @@ from typing import Any
 
 from scalargrad.backward import topological_order
 from scalargrad.value import Value
-from scalargrad.viz.drawing import FONT, FONT_SIZE, Picture, _check_rankdir, _dot_text, _html, _shortened
+from scalargrad.viz.drawing import (
+    FONT_SIZE,
+    Picture,
+    _check_rankdir,
+    _dot_text,
+    _html,
+    _shortened,
+    styled_picture,
+)
 from scalargrad.viz.notation import number
-from scalargrad.viz.palette import EDGE, FAINT, INK, LEAF_FILL, MUTED, NODE_FILL, USED_FILL
+from scalargrad.viz.palette import FAINT, INK, LEAF_FILL, MUTED, NODE_FILL, USED_FILL
 from scalargrad.viz.trace import Trace, check_bool, given, trace
 
 __all__ = ["LEVELS", "Network", "NetworkBox", "NetworkEdge", "draw_network", "network_view"]
@@ -685,28 +693,17 @@ def _check_scale(scale: object) -> tuple[float, float]:
 
 def _draw(network: Network, rankdir: str, labelled: bool, scale: tuple[float, float]) -> Picture:
     dense = not labelled
-    graph = Picture(
-        name="network",
-        graph_attr={
-            "rankdir": rankdir,
-            "bgcolor": "white",
-            "fontname": FONT,
-            "fontsize": str(FONT_SIZE),
+    graph = styled_picture(
+        "network",
+        rankdir,
+        {
             "nodesep": "0.08" if dense else "0.35",
             "ranksep": "1.0" if dense else ("0.7" if network.level == "layer" else "2.0"),
-            "labelloc": "t",
             "labeljust": "l",
             "newrank": "true",
             "splines": "line",
         },
-        node_attr={"shape": "plain", "fontname": FONT, "fontsize": str(FONT_SIZE)},
-        edge_attr={
-            "fontname": FONT,
-            "fontsize": str(FONT_SIZE - 1),
-            "color": EDGE,
-            "fontcolor": MUTED,
-            "arrowsize": "0.4" if dense else "0.6",
-        },
+        {"arrowsize": "0.4" if dense else "0.6"},
     )
     low, high = scale
     graph.attr(label=_caption(network, low, high))

@@ -1,9 +1,9 @@
 """The stepper: buttons, a slider and arrow keys that step through a sweep, as HTML.
 
-One widget, shown two ways: inside a notebook (:func:`stepper_html` with
-``inline=True``, what ``sg.stepper`` displays in Jupyter) and as a
-self-contained page (``inline=False``, what ``write_stepper`` writes). It
-shows frames in one of two forms:
+One widget, shown two ways: inside a notebook (``inline=True``, what
+``sg.stepper`` displays in Jupyter) and as a self-contained page
+(``inline=False``, what ``write_stepper`` writes). It shows frames in one of
+two forms:
 
 * a storyboard (:func:`storyboard_html`): the graph laid out once, as one
   inline SVG, and for each frame only what changes (the node the step

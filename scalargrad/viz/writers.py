@@ -29,7 +29,7 @@ import graphviz
 
 from scalargrad.files import write_atomically
 from scalargrad.viz.drawing import INSTALL_HINT, GraphvizNotFound, RenderError, render_bytes
-from scalargrad.viz.frames import Frame, Stepper
+from scalargrad.viz.frames import _GRAPHS, Frame, Stepper, checked_frames
 from scalargrad.viz.trace import given
 
 __all__ = [
@@ -47,9 +47,6 @@ __all__ = [
 
 # What ``write`` and ``write_frames`` produce, by file suffix.
 FORMATS = ("svg", "png", "pdf", "json", "dot")
-
-# What these functions draw: what ``draw`` returns, or any graphviz graph or DOT source.
-_GRAPHS = (graphviz.Graph, graphviz.Digraph, graphviz.Source)
 
 
 def require_dot() -> None:
@@ -127,7 +124,7 @@ def write_frames(
     ...     [path.name for path in write_frames(step_frames(y), folder, "dot")]
     ['frame-00.dot', 'frame-01.dot', 'frame-02.dot']
     """
-    checked = _check_frames(frames, "write_frames")
+    checked = checked_frames(frames, "write_frames")
     folder = _path(directory, "directory", "write_frames")
     _check_format(format, "write_frames", FORMATS)
     if not isinstance(stem, str):
@@ -163,12 +160,10 @@ def write_stepper(frames: Sequence[Frame], path: str | os.PathLike[str], title: 
     ...         print(True, 1)
     True 1
     """
-    checked = _check_frames(frames, "write_stepper")
+    checked = checked_frames(frames, "write_stepper")
     target = _path(path, "path", "write_stepper")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"write_stepper() takes a str or None as title, got {given(title)}")
-    if not checked:
-        raise ValueError("frames is empty: a stepper needs at least one frame")
     return Stepper(checked, title).save(target)
 
 
@@ -197,7 +192,7 @@ def write_gif(
     ...         print(b"GIF89a")
     b'GIF89a'
     """
-    checked = _check_frames(frames, "write_gif")
+    checked = checked_frames(frames, "write_gif")
     target = _path(path, "path", "write_gif")
     if isinstance(seconds_per_frame, bool) or not isinstance(seconds_per_frame, numbers.Real):
         raise TypeError(
@@ -309,20 +304,3 @@ def _path(path: object, argument: str, function: str) -> Path:
         )
     target = Path(path)  # (a PathLike giving bytes is refused by Path itself, with a TypeError)
     return target
-
-
-def _check_frames(frames: object, function: str) -> list[Frame]:
-    if isinstance(frames, (str, bytes)) or not isinstance(frames, Sequence):
-        raise TypeError(
-            f"{function}() takes a list of Frames (what step_frames() returns) as frames, got {given(frames)}"
-        )
-    for k, frame in enumerate(frames):
-        if not isinstance(frame, Frame):
-            raise TypeError(f"{function}(): frames[{k}] is {given(frame)}, not a Frame (from step_frames())")
-        drawn_later = frame._board is not None  # a picture of step_frames, drawn when first read
-        if not (drawn_later or isinstance(frame.graph, _GRAPHS)) or not isinstance(frame.caption, str):
-            raise TypeError(
-                f"{function}(): frames[{k}] must hold a graphviz graph and a str caption, "
-                f"got {given(frame.graph)} and {given(frame.caption)}"
-            )
-    return list(frames)
